@@ -1,0 +1,336 @@
+package org.iotgateway.mqtt.internal;
+
+import java.io.File;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Dictionary;
+import java.util.Hashtable;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+import javax.net.SocketFactory;
+
+import org.iotgateway.api.ConnectionStateListener;
+import org.iotgateway.api.IoTConnection;
+import org.iotgateway.api.IoTException;
+import org.iotgateway.api.MessageListener;
+import org.iotgateway.api.QoS;
+import org.iotgateway.mqtt.internal.spool.Spool;
+import org.osgi.annotation.bundle.Capability;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.Constants;
+import org.osgi.framework.Filter;
+import org.osgi.framework.FrameworkUtil;
+import org.osgi.framework.InvalidSyntaxException;
+import org.osgi.framework.ServiceReference;
+import org.osgi.framework.ServiceRegistration;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.osgi.service.metatype.annotations.Designate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One {@link IoTConnection} per factory configuration.
+ * <p>
+ * The component registers the IoTConnection service itself, only once the configuration is valid
+ * and the TLS material loaded: a broken configuration (missing or malformed certificate, key not
+ * matching the certificate, invalid endpoint) is logged naming the property and file, and no service
+ * appears; other connections are unaffected. It also runs the whiteboard: {@link MessageListener}
+ * and {@link ConnectionStateListener} services are attached to every connection their
+ * {@code iot.connection.target} filter selects.
+ */
+@Capability(namespace = "osgi.service", attribute = "objectClass:List<String>=org.iotgateway.api.IoTConnection")
+@Component(configurationPid = ConnectionComponent.FACTORY_PID, configurationPolicy = ConfigurationPolicy.REQUIRE,
+        immediate = true, service = {})
+@Designate(ocd = ConnectionConfig.class, factory = true)
+public final class ConnectionComponent {
+
+    /** The factory PID of connection configurations. */
+    public static final String FACTORY_PID = "org.iotgateway.mqtt.connection";
+
+    private static final Logger LOG = LoggerFactory.getLogger(ConnectionComponent.class);
+
+    private final Map<ServiceReference<MessageListener>, MessageListener> messageListeners = new ConcurrentHashMap<>();
+    private final Map<ServiceReference<ConnectionStateListener>, ConnectionStateListener> stateListeners = new ConcurrentHashMap<>();
+
+    private final Object lock = new Object();
+    private BundleContext context;
+    private MqttConnection connection;
+    private ServiceRegistration<IoTConnection> registration;
+    private Map<String, Object> configProperties = Map.of();
+
+    @Activate
+    void activate(BundleContext bundleContext, ConnectionConfig config, Map<String, Object> properties) {
+        synchronized (lock) {
+            context = bundleContext;
+            apply(config, properties);
+        }
+    }
+
+    @Modified
+    void modified(ConnectionConfig config, Map<String, Object> properties) {
+        synchronized (lock) {
+            apply(config, properties);
+        }
+    }
+
+    @Deactivate
+    void deactivate() {
+        synchronized (lock) {
+            shutdown();
+            context = null;
+        }
+    }
+
+    private void apply(ConnectionConfig config, Map<String, Object> properties) {
+        configProperties = properties;
+        String pid = String.valueOf(properties.get(Constants.SERVICE_PID));
+        ConnectionSettings settings;
+        SocketFactory socketFactory;
+        try {
+            settings = ConnectionSettings.from(config);
+            socketFactory = TlsSetup.socketFactory(settings);
+        } catch (InvalidConfigurationException e) {
+            LOG.error("Connection configuration {} is invalid, no IoTConnection registered: {}", pid, e.getMessage());
+            shutdown();
+            return;
+        }
+        MqttConnection current = connection;
+        Spool newSpool = null;
+        if (current == null || !current.settings().sameStorage(settings)) {
+            try {
+                newSpool = openSpool(settings);
+            } catch (IOException | RuntimeException e) {
+                String property = settings.storage == ConnectionSettings.Storage.DISK ? "queue.directory" : "queue.storage";
+                LOG.error("Connection configuration {} ('{}'): cannot open the offline queue ({}): {}; no IoTConnection registered",
+                        pid, settings.connectionId, property, e.getMessage());
+                shutdown();
+                return;
+            }
+        }
+        if (current == null) {
+            current = new MqttConnection(settings, socketFactory, newSpool, version());
+            connection = current;
+            attachWhiteboard(current);
+            current.start();
+        } else {
+            current.reconfigure(settings, socketFactory, newSpool);
+            reattachWhiteboard(current);
+        }
+        Dictionary<String, Object> serviceProperties = serviceProperties(settings, properties);
+        if (registration == null) {
+            registration = context.registerService(IoTConnection.class, current, serviceProperties);
+            LOG.info("Registered IoTConnection '{}' ({})", settings.connectionId, settings.serverUri());
+        } else {
+            registration.setProperties(serviceProperties);
+        }
+    }
+
+    private void shutdown() {
+        if (registration != null) {
+            try {
+                registration.unregister();
+            } catch (IllegalStateException e) {
+                // already gone with the bundle
+            }
+            registration = null;
+        }
+        if (connection != null) {
+            connection.close();
+            connection = null;
+        }
+    }
+
+    private String version() {
+        return context == null ? "0" : context.getBundle().getVersion().toString();
+    }
+
+    private Spool openSpool(ConnectionSettings settings) throws IOException {
+        File data = context.getDataFile("queue");
+        Spool spool = Connections.openSpool(settings, data == null ? null : data.toPath());
+        if (spool.size() > 0) {
+            LOG.info("Connection '{}': {} publishes recovered from the disk queue", settings.connectionId, spool.size());
+        }
+        return spool;
+    }
+
+    private static Dictionary<String, Object> serviceProperties(ConnectionSettings s, Map<String, Object> config) {
+        Hashtable<String, Object> p = new Hashtable<>();
+        p.put(IoTConnection.CONNECTION_ID, s.connectionId);
+        p.put(IoTConnection.CLIENT_ID, s.clientId);
+        p.put(IoTConnection.THING_NAME, s.thingName);
+        p.put(IoTConnection.ENDPOINT, s.endpoint);
+        p.put(IoTConnection.PORT, s.port);
+        p.put(IoTConnection.TRANSPORT, s.transport.id);
+        for (String key : new String[] { Constants.SERVICE_PID, "service.factoryPid" }) {
+            Object v = config.get(key);
+            if (v != null) {
+                p.put(key, v);
+            }
+        }
+        return p;
+    }
+
+    // ------------------------------------------------------------------ whiteboard
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY, service = MessageListener.class, updated = "updatedMessageListener")
+    void bindMessageListener(ServiceReference<MessageListener> reference, MessageListener listener) {
+        messageListeners.put(reference, listener);
+        synchronized (lock) {
+            if (connection != null) {
+                attachMessageListener(connection, reference, listener);
+            }
+        }
+    }
+
+    void updatedMessageListener(ServiceReference<MessageListener> reference, MessageListener listener) {
+        synchronized (lock) {
+            if (connection != null) {
+                connection.removeOwner(reference);
+                attachMessageListener(connection, reference, listener);
+            }
+        }
+    }
+
+    void unbindMessageListener(ServiceReference<MessageListener> reference) {
+        messageListeners.remove(reference);
+        synchronized (lock) {
+            if (connection != null) {
+                connection.removeOwner(reference);
+            }
+        }
+    }
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY, service = ConnectionStateListener.class)
+    void bindStateListener(ServiceReference<ConnectionStateListener> reference, ConnectionStateListener listener) {
+        stateListeners.put(reference, listener);
+        synchronized (lock) {
+            if (connection != null && targets(reference, connection)) {
+                connection.addStateListener(listener);
+            }
+        }
+    }
+
+    void unbindStateListener(ServiceReference<ConnectionStateListener> reference, ConnectionStateListener listener) {
+        stateListeners.remove(reference);
+        synchronized (lock) {
+            if (connection != null) {
+                connection.removeStateListener(listener);
+            }
+        }
+    }
+
+    private void attachWhiteboard(MqttConnection c) {
+        messageListeners.forEach((ref, l) -> attachMessageListener(c, ref, l));
+        stateListeners.forEach((ref, l) -> {
+            if (targets(ref, c)) {
+                c.addStateListener(l);
+            }
+        });
+    }
+
+    /** After a configuration change the connection's properties may select different listeners. */
+    private void reattachWhiteboard(MqttConnection c) {
+        messageListeners.forEach((ref, l) -> {
+            boolean wanted = targets(ref, c);
+            boolean attached = c.hasOwner(ref);
+            if (wanted && !attached) {
+                attachMessageListener(c, ref, l);
+            } else if (!wanted && attached) {
+                c.removeOwner(ref);
+            }
+        });
+        stateListeners.forEach((ref, l) -> {
+            c.removeStateListener(l);
+            if (targets(ref, c)) {
+                c.addStateListener(l);
+            }
+        });
+    }
+
+    private void attachMessageListener(MqttConnection c, ServiceReference<?> reference, MessageListener listener) {
+        if (!targets(reference, c)) {
+            return;
+        }
+        List<String> filters = filters(reference.getProperty(MessageListener.TOPIC_FILTER));
+        if (filters.isEmpty()) {
+            LOG.error("MessageListener service {} (bundle {}) has no {} property; it receives nothing",
+                    reference.getProperty(Constants.SERVICE_ID), reference.getBundle(), MessageListener.TOPIC_FILTER);
+            return;
+        }
+        QoS qos;
+        try {
+            Object q = reference.getProperty(MessageListener.QOS);
+            qos = q == null ? QoS.AT_LEAST_ONCE : QoS.of(Integer.parseInt(String.valueOf(q).trim()));
+        } catch (RuntimeException e) {
+            LOG.error("MessageListener service {}: invalid {} property '{}': {}; it receives nothing",
+                    reference.getProperty(Constants.SERVICE_ID), MessageListener.QOS, reference.getProperty(MessageListener.QOS),
+                    e.getMessage());
+            return;
+        }
+        for (String filter : filters) {
+            try {
+                c.subscribeRaw(filter, qos, listener, reference).whenComplete((s, t) -> {
+                    if (t != null) {
+                        LOG.error("Connection '{}': whiteboard subscription to '{}' for service {} failed: {}", c.id(), filter,
+                                reference.getProperty(Constants.SERVICE_ID), t.getMessage());
+                    }
+                });
+            } catch (IoTException e) {
+                LOG.error("MessageListener service {}: {}", reference.getProperty(Constants.SERVICE_ID), e.getMessage());
+            }
+        }
+    }
+
+    private boolean targets(ServiceReference<?> reference, MqttConnection c) {
+        Object target = reference.getProperty(MessageListener.CONNECTION_TARGET);
+        if (target == null || String.valueOf(target).trim().isEmpty()) {
+            return true;
+        }
+        try {
+            Filter filter = FrameworkUtil.createFilter(String.valueOf(target));
+            ConnectionSettings s = c.settings();
+            return filter.matches(toMap(serviceProperties(s, configProperties)));
+        } catch (InvalidSyntaxException e) {
+            LOG.error("Service {}: {} '{}' is not a valid LDAP filter: {}", reference.getProperty(Constants.SERVICE_ID),
+                    MessageListener.CONNECTION_TARGET, target, e.getMessage());
+            return false;
+        }
+    }
+
+    private static Map<String, Object> toMap(Dictionary<String, Object> d) {
+        Map<String, Object> m = new java.util.HashMap<>();
+        for (java.util.Enumeration<String> keys = d.keys(); keys.hasMoreElements();) {
+            String k = keys.nextElement();
+            m.put(k, d.get(k));
+        }
+        return m;
+    }
+
+    private static List<String> filters(Object value) {
+        List<String> result = new ArrayList<>();
+        if (value instanceof String) {
+            result.add((String) value);
+        } else if (value instanceof String[]) {
+            result.addAll(List.of((String[]) value));
+        } else if (value instanceof Collection) {
+            for (Object o : (Collection<?>) value) {
+                result.add(String.valueOf(o));
+            }
+        }
+        result.removeIf(s -> s == null || s.trim().isEmpty());
+        return result;
+    }
+}

@@ -1,0 +1,143 @@
+package org.iotgateway.mqtt.internal;
+
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.AttributeType;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+import org.osgi.service.metatype.annotations.Option;
+
+/**
+ * Configuration of one connection (factory PID {@value ConnectionComponent#FACTORY_PID}).
+ * This is also the form users see in the Felix Web Console and the Kura web UI.
+ */
+@ObjectClassDefinition(id = ConnectionComponent.FACTORY_PID, name = "AWS IoT Connection",
+        description = "An MQTT connection to AWS IoT Core, a Greengrass core or a local broker. Registers an "
+                + "IoTConnection service that apps, shadows and jobs use; reconnects forever and queues publishes "
+                + "while offline.")
+@interface ConnectionConfig {
+
+    @AttributeDefinition(name = "Connection id", description = "Name apps use to select this connection, "
+            + "e.g. with the target filter (connection.id=aws). Unique per gateway.")
+    String connection_id() default "aws";
+
+    @AttributeDefinition(name = "Endpoint", description = "Broker host name, e.g. the account's AWS IoT data endpoint "
+            + "xxxxxxxxxxxxxx-ats.iot.eu-west-1.amazonaws.com, or localhost for the emulator.")
+    String endpoint() default "localhost";
+
+    @AttributeDefinition(name = "Port", description = "Broker port: 8883 for mqtts, 1883 for plain local brokers.",
+            min = "1", max = "65535")
+    int port() default 8883;
+
+    @AttributeDefinition(name = "Transport", description = "How to reach the broker.", options = {
+            @Option(label = "MQTT over TLS, X.509 client certificate (port 8883)", value = "mqtts"),
+            @Option(label = "Plain TCP, no TLS (local brokers and tests only)", value = "tcp") })
+    String transport() default "mqtts";
+
+    @AttributeDefinition(name = "Thing name", description = "The AWS IoT thing this gateway is. "
+            + "Also the default client id.", required = false)
+    String thing_name() default "";
+
+    @AttributeDefinition(name = "Client id", description = "MQTT client id (at most 128 bytes). Empty: the thing name. "
+            + "Two connections with the same client id take the session from each other.", required = false)
+    String client_id() default "";
+
+    @AttributeDefinition(name = "Root CA file", description = "PEM file of the CA certificate(s) that signed the broker's "
+            + "certificate, e.g. AmazonRootCA1.pem. Empty: the JVM's default trust store.", required = false)
+    String ca_file() default "";
+
+    @AttributeDefinition(name = "Certificate file", description = "PEM file of the device certificate "
+            + "(xxxx-certificate.pem.crt), optionally followed by its chain.", required = false)
+    String cert_file() default "";
+
+    @AttributeDefinition(name = "Private key file", description = "PEM file of the device's private key: "
+            + "PKCS#1 (BEGIN RSA PRIVATE KEY, as the AWS console gives it), PKCS#8 or SEC1 EC.", required = false)
+    String key_file() default "";
+
+    @AttributeDefinition(name = "Verify host name", description = "Check that the broker's certificate matches the "
+            + "endpoint. Leave on: switching it off allows man-in-the-middle attacks.")
+    boolean hostname_verification() default true;
+
+    @AttributeDefinition(name = "Keep-alive (s)", description = "MQTT keep-alive interval; a silent connection is "
+            + "detected as dead after about this long. AWS IoT accepts 30 to 1200.", min = "0")
+    int keep_alive() default 30;
+
+    @AttributeDefinition(name = "Clean session", description = "Start every connection with a clean session. "
+            + "Off: the broker keeps subscriptions and queued QoS 1 messages while the gateway is away.")
+    boolean clean_session() default true;
+
+    @AttributeDefinition(name = "Connect timeout (s)", description = "How long one connection attempt may take.",
+            min = "1")
+    int connect_timeout() default 10;
+
+    @AttributeDefinition(name = "Operation timeout (s)", description = "How long the blocking variants of publish, "
+            + "subscribe and unsubscribe wait.", min = "1")
+    int operation_timeout() default 30;
+
+    @AttributeDefinition(name = "Reconnect backoff base (ms)", description = "First reconnect delay; doubles on every "
+            + "failed attempt.", min = "1")
+    long reconnect_backoff_base_ms() default 1000;
+
+    @AttributeDefinition(name = "Reconnect backoff max (ms)", description = "Largest reconnect delay.", min = "1")
+    long reconnect_backoff_max_ms() default 32000;
+
+    @AttributeDefinition(name = "Stable connection time (ms)", description = "The backoff returns to its base only "
+            + "after a connection stayed up this long.", min = "0")
+    long reconnect_stable_ms() default 20000;
+
+    @AttributeDefinition(name = "Offline queue size", description = "Publishes kept while disconnected: 0 disables "
+            + "queueing (publishes fail while offline), -1 is unbounded.", min = "-1")
+    int queue_size() default 10000;
+
+    @AttributeDefinition(name = "Offline queue drop behaviour", description = "When the offline queue is full.",
+            options = { @Option(label = "Reject the new publish (DROP_NEWEST)", value = "DROP_NEWEST"),
+                    @Option(label = "Evict the oldest queued publish (DROP_OLDEST)", value = "DROP_OLDEST") })
+    String queue_drop() default "DROP_NEWEST";
+
+    @AttributeDefinition(name = "Draining frequency (Hz)", description = "Rate at which queued publishes are sent "
+            + "after a reconnect; 0 sends as fast as the in-flight window allows.", min = "0")
+    double queue_drain_frequency() default 2.0;
+
+    @AttributeDefinition(name = "Offline queue storage", description = "Where queued publishes are kept.", options = {
+            @Option(label = "Memory (lost on restart)", value = "memory"),
+            @Option(label = "Disk (survives restarts and crashes)", value = "disk") })
+    String queue_storage() default "memory";
+
+    @AttributeDefinition(name = "Disk queue directory", description = "Directory of the disk queue (one per "
+            + "connection). Empty: the bundle's data area.", required = false)
+    String queue_directory() default "";
+
+    @AttributeDefinition(name = "Disk queue durability", description = "write: every accepted publish is handed to the "
+            + "operating system before publish returns (survives a crash of the gateway process); fsync: also forced "
+            + "to the storage device (survives power loss; much slower).", options = {
+                    @Option(label = "Write (survives process crash)", value = "write"),
+                    @Option(label = "Fsync (survives power loss)", value = "fsync") })
+    String queue_disk_sync() default "write";
+
+    @AttributeDefinition(name = "In-flight window", description = "Publishes sent but not yet acknowledged at most; "
+            + "further publishes wait their turn.", min = "1", max = "65535")
+    int max_inflight() default 20;
+
+    @AttributeDefinition(name = "Last will topic", description = "Published by the broker when the connection drops "
+            + "unexpectedly. Empty: no last will.", required = false)
+    String will_topic() default "";
+
+    @AttributeDefinition(name = "Last will payload", required = false)
+    String will_payload() default "";
+
+    @AttributeDefinition(name = "Last will QoS", options = { @Option(label = "0", value = "0"),
+            @Option(label = "1", value = "1") })
+    int will_qos() default 0;
+
+    @AttributeDefinition(name = "Last will retain")
+    boolean will_retain() default false;
+
+    @AttributeDefinition(name = "User name", description = "MQTT user name (AWS IoT ignores it with certificates).",
+            required = false)
+    String username() default "";
+
+    @AttributeDefinition(name = "Password", type = AttributeType.PASSWORD, required = false)
+    String password() default "";
+
+    @AttributeDefinition(name = "Send SDK metrics", description = "Append ?SDK=...&Version=... to the MQTT user name, "
+            + "as the AWS IoT Device SDKs do. Never applied to the plain TCP transport.")
+    boolean metrics_enabled() default true;
+}
