@@ -825,7 +825,10 @@ final class MqttConnection implements IoTConnection {
                 return;
             }
             double upSeconds = (System.nanoTime() - connectedAtNanos) / 1e9;
-            boolean brief = state == ConnectionState.CONNECTED && upSeconds * 1000 < settings.stableMillis;
+            // the broker closing a fresh connection is the signature of a duplicate client id
+            boolean brief = state == ConnectionState.CONNECTED && upSeconds * 1000 < settings.stableMillis
+                    && cause instanceof MqttException
+                    && ((MqttException) cause).getReasonCode() == MqttException.REASON_CODE_CONNECTION_LOST;
             LOG.warn("Connection '{}': connection to {} lost after {} s: {}{}", settings.connectionId, settings.serverUri(),
                     String.format("%.1f", upSeconds), describe(cause),
                     brief ? " (a connection dropped right after connecting often means another client uses client id '"

@@ -338,6 +338,34 @@ class ConnectionTest {
     }
 
     @Test
+    void aHalfOpenConnectionIsDetectedByKeepAliveAndReplaced() throws Exception {
+        try (StallingProxy proxy = new StallingProxy(broker.port())) {
+            Map<String, Object> cfg = config(proxy.port());
+            cfg.put("keep.alive", 2);
+            MqttConnection c = open(cfg);
+            awaitState(c, ConnectionState.CONNECTED);
+            Collector collector = new Collector();
+            c.subscribeAndWait("halfopen", QoS.AT_LEAST_ONCE, collector);
+            List<Long> lostAt = new CopyOnWriteArrayList<>();
+            c.addStateListener(e -> {
+                if (e.current() == ConnectionState.DISCONNECTED) {
+                    lostAt.add(System.nanoTime());
+                }
+            });
+            long stalledAt = System.nanoTime();
+            proxy.stall();
+            CompletableFuture<Void> during = c.publish("halfopen", "during".getBytes(UTF_8), QoS.AT_LEAST_ONCE).toCompletableFuture();
+            Conditions.await("the dead connection detected", Duration.ofSeconds(10), () -> !lostAt.isEmpty());
+            double detectedAfter = (lostAt.get(0) - stalledAt) / 1e9;
+            // Paho pings after one keep-alive of silence and gives up one keep-alive later
+            assertTrue(detectedAfter <= 2 * 2 + 1, "half-open connection detected only after " + detectedAfter + " s");
+            proxy.resume();
+            during.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+            assertEquals("during", collector.next(WAIT).payloadAsString(), "the publish made while half-open is delivered");
+        }
+    }
+
+    @Test
     void keepsRetryingWithGrowingBackoffUntilTheBrokerComesBack() throws Exception {
         int port = FreePort.find();
         Map<String, Object> cfg = config(port);
