@@ -2,6 +2,7 @@ package org.iotgateway.testsupport;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.reflect.Field;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.PrivateKey;
@@ -23,6 +24,7 @@ import io.moquette.BrokerConstants;
 import io.moquette.broker.Server;
 import io.moquette.broker.config.IConfig;
 import io.moquette.broker.config.MemoryConfig;
+import io.netty.channel.EventLoopGroup;
 import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
@@ -46,8 +48,8 @@ import org.slf4j.LoggerFactory;
  * <p>Optionally a TLS listener ({@link Builder#tls(TestPki.Issued, boolean)}) that can require client certificates;
  * Debian's mosquitto ({@link Mosquitto}) is the primary TLS broker for tests, this one needs no external binary.
  *
- * <p>Note: stopping waits for Netty's graceful shutdown (about two seconds). A restarted broker has forgotten all
- * sessions and retained messages, like a real broker without persistence.
+ * <p>A restarted broker has forgotten all sessions, subscriptions and retained messages, like a real broker without
+ * persistence.
  */
 public final class MoquetteBroker implements AutoCloseable {
 
@@ -268,6 +270,7 @@ public final class MoquetteBroker implements AutoCloseable {
         if (server != null) {
             Server s = server;
             server = null;
+            skipQuietPeriod(s);
             s.stopServer();
             LOG.info("Moquette on 127.0.0.1:{} stopped", port);
         }
@@ -341,6 +344,32 @@ public final class MoquetteBroker implements AutoCloseable {
     @Override
     public String toString() {
         return "MoquetteBroker[" + url() + (isRunning() ? "" : ", stopped") + "]";
+    }
+
+    /**
+     * Moquette 0.17 stops Netty with {@code shutdownGracefully()}, which waits a two-second quiet period; tests that
+     * simulate outages stop brokers often. Starting the shutdown without quiet period first makes Moquette's own
+     * call return at once. Reflection on the pinned test-only version; if its fields change, stopping is merely slow.
+     */
+    private static void skipQuietPeriod(Server s) {
+        try {
+            Field acceptorField = Server.class.getDeclaredField("acceptor");
+            acceptorField.setAccessible(true);
+            Object acceptor = acceptorField.get(s);
+            if (acceptor == null) {
+                return;
+            }
+            for (String name : new String[] {"bossGroup", "workerGroup"}) {
+                Field groupField = acceptor.getClass().getDeclaredField(name);
+                groupField.setAccessible(true);
+                Object group = groupField.get(acceptor);
+                if (group instanceof EventLoopGroup) {
+                    ((EventLoopGroup) group).shutdownGracefully(0, 2, TimeUnit.SECONDS);
+                }
+            }
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            LOG.debug("cannot shorten Moquette's shutdown", e);
+        }
     }
 
     /**

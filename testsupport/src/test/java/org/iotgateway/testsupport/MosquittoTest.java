@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.net.SocketTimeoutException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -37,8 +38,13 @@ class MosquittoTest {
             roundTrip(port, payload);
             assertTrue(broker.log().contains("mosquitto version"), broker.log());
 
-            broker.stop();
-            assertFalse(broker.isRunning());
+            try (MqttProbe connected = MqttProbe.connect("127.0.0.1", port, "connected")) {
+                broker.stop();
+                assertFalse(broker.isRunning());
+                // clients notice the outage: the broker closed their connections
+                IOException closed = assertThrows(IOException.class, () -> connected.receive(Duration.ofSeconds(5)));
+                assertFalse(closed instanceof SocketTimeoutException, "connection still open after stop()");
+            }
             assertThrows(IOException.class, () -> MqttProbe.connect("127.0.0.1", port, "refused").close());
 
             broker.start();

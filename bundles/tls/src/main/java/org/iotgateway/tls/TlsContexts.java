@@ -74,6 +74,7 @@ public final class TlsContexts {
         private String keySetting;
         private char[] keyPassword;
         private KeyManager[] keyManagers;
+        private TrustManager[] trustManagers;
         private Clock clock = Clock.systemUTC();
         private String protocol = "TLS";
 
@@ -148,6 +149,17 @@ public final class TlsContexts {
         }
 
         /**
+         * Uses these trust managers instead of CA certificates, for example from a gateway's SSL service.
+         *
+         * @param managers the trust managers
+         * @return this
+         */
+        public Builder trustManagers(TrustManager... managers) {
+            this.trustManagers = managers.clone();
+            return this;
+        }
+
+        /**
          * @param time clock for the certificate validity checks (default: system UTC)
          * @return this
          */
@@ -171,26 +183,30 @@ public final class TlsContexts {
          *
          * @return an initialized client context
          * @throws TlsMaterialException if any material cannot be used
-         * @throws IllegalStateException if both a certificate file and key managers were given
+         * @throws IllegalStateException if both a certificate file and key managers were given, or both CA
+         *         certificates and trust managers
          */
         public SSLContext build() {
             if (certFile != null && keyManagers != null) {
                 throw new IllegalStateException("give either a client certificate and key file or key managers, not"
                         + " both");
             }
-            TrustManager[] trustManagers = trustManagers();
+            if (trustManagers != null && (!caFiles.isEmpty() || !caCertificates.isEmpty())) {
+                throw new IllegalStateException("give either CA certificates or trust managers, not both");
+            }
+            TrustManager[] serverTrust = trustManagers != null ? trustManagers.clone() : caTrustManagers();
             KeyManager[] clientKeyManagers = keyManagers != null ? keyManagers.clone()
                     : certFile != null ? new KeyManager[] {clientKeyManager()} : null;
             try {
                 SSLContext context = SSLContext.getInstance(protocol);
-                context.init(clientKeyManagers, trustManagers, null);
+                context.init(clientKeyManagers, serverTrust, null);
                 return context;
             } catch (GeneralSecurityException e) {
                 throw new IllegalStateException("cannot create a " + protocol + " context", e);
             }
         }
 
-        private TrustManager[] trustManagers() {
+        private TrustManager[] caTrustManagers() {
             List<X509Certificate> trusted = new ArrayList<>(caCertificates);
             for (int i = 0; i < caFiles.size(); i++) {
                 Origin origin = Origin.file(Origin.CA_FILE, caSettings.get(i), caFiles.get(i));

@@ -15,6 +15,7 @@ import java.util.List;
 
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManager;
 
 import org.iotgateway.testsupport.TestPki;
 import org.iotgateway.testsupport.TestPki.Issued;
@@ -133,10 +134,14 @@ class TlsContextsTest {
         assertNotNull(TlsContexts.builder().trustedCertificates(pki.caCert(), "ca.file").build(), "CA only");
         assertNotNull(TlsContexts.builder().trustedCertificates(List.of(pki.caCertificate()))
                 .keyManagers(new KeyManager[0]).build(), "own key managers");
+        assertNotNull(TlsContexts.builder().trustManagers(new TrustManager[0]).build(), "own trust managers");
         Issued device = pki.client("device1");
         assertThrows(IllegalStateException.class, () -> TlsContexts.builder()
                 .clientCertificate(device.cert(), null, device.key(), null)
                 .keyManagers(new KeyManager[0]).build());
+        assertThrows(IllegalStateException.class, () -> TlsContexts.builder()
+                .trustedCertificates(pki.caCert(), "ca.file")
+                .trustManagers(new TrustManager[0]).build());
     }
 
     static SSLContext build(Issued device) {
