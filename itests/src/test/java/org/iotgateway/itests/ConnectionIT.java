@@ -203,6 +203,34 @@ public class ConnectionIT {
     }
 
     @Test
+    public void whiteboardListenerKeepsReceivingAcrossARestartOfTheConnectionBundle() throws Exception {
+        int port = brokerPort();
+        String clientId = uniqueClientId();
+        String topic = "itest/" + clientId + "/restart";
+        BlockingQueue<IoTMessage> whiteboard = new LinkedBlockingQueue<>();
+        Hashtable<String, Object> listenerProperties = new Hashtable<>();
+        listenerProperties.put(MessageListener.TOPIC_FILTER, new String[] { topic, topic + "/more/#" });
+        listenerProperties.put(MessageListener.CONNECTION_TARGET, "(connection.id=itest-restart)");
+        // registered before the connection exists: picked up when it appears
+        registrations.add(context.registerService(MessageListener.class, whiteboard::add, listenerProperties));
+        createConnection(connectionProperties("itest-restart", port, clientId));
+        IoTConnection first = getService(awaitConnectionService("(connection.id=itest-restart)"));
+        awaitState(first, ConnectionState.CONNECTED);
+        assertDelivered(first, topic, "before the restart", whiteboard);
+        assertDelivered(first, topic + "/more/x", "second filter", whiteboard);
+
+        Bundle mqtt = Bundles.ours(context, ItestOptions.MQTT_BUNDLE_PROPERTY);
+        mqtt.stop();
+        awaitNoConnectionService("(connection.id=itest-restart)");
+        awaitState(first, ConnectionState.CLOSED);
+        mqtt.start();
+        IoTConnection second = getService(awaitConnectionService("(connection.id=itest-restart)"));
+        awaitState(second, ConnectionState.CONNECTED);
+        whiteboard.clear();
+        assertDelivered(second, topic, "after the restart", whiteboard);
+    }
+
+    @Test
     public void metatypeDescribesTheConnectionConfiguration() {
         Bundle mqttBundle = Bundles.ours(context, ItestOptions.MQTT_BUNDLE_PROPERTY);
         MetaTypeInformation info = metaTypeService.getMetaTypeInformation(mqttBundle);
