@@ -193,13 +193,21 @@ final class MqttConnection implements IoTConnection {
 
     @Override
     public CompletionStage<Void> publish(IoTMessage message) {
-        CompletableFuture<Void> raw = accept(message);
-        CompletableFuture<Void> relayed = new CompletableFuture<>();
-        raw.whenComplete((v, t) -> completions.execute(() -> {
-            if (t == null) {
-                relayed.complete(null);
+        return relay(accept(message));
+    }
+
+    /**
+     * The stage handed to callers: completed on the completion executor, so that callbacks chained
+     * on it never run on Paho's threads or the control thread. The blocking variants wait on the
+     * internal future instead, so a callback that blocks cannot starve them.
+     */
+    private <T> CompletableFuture<T> relay(CompletableFuture<T> internal) {
+        CompletableFuture<T> relayed = new CompletableFuture<>();
+        internal.whenComplete((value, failure) -> completions.execute(() -> {
+            if (failure == null) {
+                relayed.complete(value);
             } else {
-                relayed.completeExceptionally(t);
+                relayed.completeExceptionally(failure);
             }
         }));
         return relayed;
@@ -271,16 +279,7 @@ final class MqttConnection implements IoTConnection {
 
     @Override
     public CompletionStage<Subscription> subscribe(String filter, QoS qos, MessageListener listener) {
-        CompletableFuture<Subscription> raw = subscribeRaw(filter, qos, listener, null);
-        CompletableFuture<Subscription> relayed = new CompletableFuture<>();
-        raw.whenComplete((s, t) -> completions.execute(() -> {
-            if (t == null) {
-                relayed.complete(s);
-            } else {
-                relayed.completeExceptionally(t);
-            }
-        }));
-        return relayed;
+        return relay(subscribeRaw(filter, qos, listener, null));
     }
 
     @Override
@@ -342,16 +341,7 @@ final class MqttConnection implements IoTConnection {
 
     @Override
     public CompletionStage<Void> unsubscribe(String filter) {
-        CompletableFuture<Void> raw = unsubscribeRaw(filter);
-        CompletableFuture<Void> relayed = new CompletableFuture<>();
-        raw.whenComplete((v, t) -> completions.execute(() -> {
-            if (t == null) {
-                relayed.complete(null);
-            } else {
-                relayed.completeExceptionally(t);
-            }
-        }));
-        return relayed;
+        return relay(unsubscribeRaw(filter));
     }
 
     @Override
