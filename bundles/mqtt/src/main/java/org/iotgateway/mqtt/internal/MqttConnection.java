@@ -12,6 +12,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledFuture;
@@ -21,6 +22,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
 
 import javax.net.SocketFactory;
 
@@ -91,6 +93,8 @@ final class MqttConnection implements IoTConnection {
     private final ExecutorService pool;
     private final SerialExecutor completions;
     private final SerialExecutor stateEvents;
+    private final Executor completionExecutor;
+    private final ReentrantLock sendLock = new ReentrantLock();
     private final List<ConnectionStateListener> stateListeners = new CopyOnWriteArrayList<>();
     private final AtomicLong droppedInbound = new AtomicLong();
 
@@ -107,6 +111,8 @@ final class MqttConnection implements IoTConnection {
     private boolean sessionReady;
     private boolean draining;
     private int inflight;
+    private int drainCredit;
+    private PublishListener publishListener;
     private boolean closed;
     private Backoff backoff;
     private ScheduledFuture<?> reconnectTask;
@@ -132,6 +138,7 @@ final class MqttConnection implements IoTConnection {
         this.control.setRemoveOnCancelPolicy(true);
         this.pool = Executors.newCachedThreadPool(threads(name + "-dispatch"));
         this.completions = new SerialExecutor(pool, name + " completions", Integer.MAX_VALUE);
+        this.completionExecutor = completions::execute;
         this.stateEvents = new SerialExecutor(pool, name + " state events", Integer.MAX_VALUE);
     }
 
@@ -193,7 +200,9 @@ final class MqttConnection implements IoTConnection {
 
     @Override
     public CompletionStage<Void> publish(IoTMessage message) {
-        return relay(accept(message));
+        CompletableFuture<Void> stage = new AsyncOnlyFuture<>(completionExecutor);
+        accept(message, stage);
+        return stage;
     }
 
     /**
@@ -215,16 +224,17 @@ final class MqttConnection implements IoTConnection {
 
     @Override
     public void publishAndWait(IoTMessage message) {
-        CompletableFuture<Void> raw = accept(message);
+        CompletableFuture<Void> raw = new CompletableFuture<>();
+        accept(message, raw);
         await(raw, "publish to '" + message.topic() + "'",
                 "; the message stays queued and will still be delivered");
     }
 
     /**
-     * Validates and appends; the returned future is completed on Paho's or the control thread and
-     * must not be handed to user code directly.
+     * Validates, appends and starts sending. The future is completed on Paho's or the control
+     * thread: hand user code only an {@link AsyncOnlyFuture}.
      */
-    private CompletableFuture<Void> accept(IoTMessage message) {
+    private void accept(IoTMessage message, CompletableFuture<Void> future) {
         if (message == null) {
             throw new InvalidRequestException("message is null");
         }
@@ -234,7 +244,6 @@ final class MqttConnection implements IoTConnection {
                     MAX_PAYLOAD_BYTES);
         }
         byte[] payload = message.payload();
-        CompletableFuture<Void> future = new CompletableFuture<>();
         synchronized (lock) {
             if (closed) {
                 throw new ConnectionClosedException("connection '" + settings.connectionId + "' is closed");
@@ -243,14 +252,14 @@ final class MqttConnection implements IoTConnection {
                 if (settings.queueSize == 0) {
                     future.completeExceptionally(new NotConnectedException("connection '" + settings.connectionId
                             + "' is " + state + " and its offline queue is disabled (queue.size=0)"));
-                    return future;
+                    return;
                 }
                 if (settings.queueSize > 0 && spool.size() >= settings.queueSize) {
                     if (settings.dropPolicy == ConnectionSettings.DropPolicy.DROP_NEWEST) {
                         future.completeExceptionally(new QueueFullException("offline queue of connection '"
                                 + settings.connectionId + "' is full (" + settings.queueSize
                                 + " messages, DROP_NEWEST): publish to '" + message.topic() + "' rejected"));
-                        return future;
+                        return;
                     }
                     long evicted = spool.removeOldest();
                     CompletableFuture<Void> victim = waiting.remove(evicted);
@@ -269,12 +278,11 @@ final class MqttConnection implements IoTConnection {
                         settings.connectionId, message.topic(), e.toString());
                 future.completeExceptionally(new QueueStorageException("offline queue of connection '"
                         + settings.connectionId + "' could not store the publish to '" + message.topic() + "': " + e.getMessage(), e));
-                return future;
+                return;
             }
             waiting.put(entry.sequence(), future);
-            pumpLocked();
         }
-        return future;
+        pump();
     }
 
     @Override
@@ -447,53 +455,96 @@ final class MqttConnection implements IoTConnection {
 
     // ------------------------------------------------------------------ sending
 
-    /** Sends what the window and the drain mode allow. Caller holds the lock. */
-    private void pumpLocked() {
-        if (!sessionReady || draining) {
-            return;
+    /**
+     * Sends what the window and the drain mode allow, in spool order. Paho is called outside
+     * {@code lock}, so its callback thread (acks, incoming messages) never waits for a publish in
+     * progress; order is kept because only the holder of {@code sendLock} takes entries from the
+     * spool, and it releases {@code sendLock} under {@code lock} only when nothing is left to take.
+     * A caller that finds {@code sendLock} taken leaves its work to the holder. Call without
+     * holding {@code lock}.
+     */
+    private void pump() {
+        if (sendLock.isHeldByCurrentThread()) {
+            return; // re-entered from a send: the loop below picks the work up
         }
-        while (inflight < settings.maxInflight && spool.hasNext()) {
-            if (!sendNextLocked()) {
-                return;
+        List<SpooledMessage> batch = new ArrayList<>();
+        while (true) {
+            MqttAsyncClient target;
+            PublishListener listener;
+            synchronized (lock) {
+                if (!sendLock.isHeldByCurrentThread() && !sendLock.tryLock()) {
+                    return;
+                }
+                batch.clear();
+                takeLocked(batch);
+                if (batch.isEmpty()) {
+                    sendLock.unlock();
+                    return;
+                }
+                target = client;
+                listener = publishListener;
+            }
+            for (SpooledMessage m : batch) {
+                try {
+                    target.publish(m.topic(), m.payload(), m.qos(), m.retain(), m, listener);
+                } catch (MqttException | RuntimeException e) {
+                    LOG.warn("Connection '{}': Paho refused a publish ({}); reconnecting", id(), e.toString());
+                    final int gen = listener.generation;
+                    control.execute(() -> connectionLost(gen, target, e));
+                    break; // the rest was counted in flight; the reconnect rewinds it
+                }
             }
         }
     }
 
-    private boolean sendNextLocked() {
-        SpooledMessage m;
-        try {
-            m = spool.next();
-        } catch (IOException e) {
-            LOG.error("Connection '{}': could not read the offline queue: {}", settings.connectionId, e.toString());
-            return false;
+    /** Takes the entries that may be sent now into the batch. Caller holds lock and sendLock. */
+    private void takeLocked(List<SpooledMessage> batch) {
+        if (!sessionReady || client == null) {
+            return;
         }
-        if (m == null) {
-            return false;
+        int allowance = settings.maxInflight - inflight;
+        if (draining) {
+            allowance = Math.min(allowance, drainCredit);
         }
-        inflight++;
-        final int gen = generation;
-        final long seq = m.sequence();
-        try {
-            client.publish(m.topic(), m.payload(), m.qos(), m.retain(), null, new IMqttActionListener() {
-                @Override
-                public void onSuccess(IMqttToken token) {
-                    delivered(gen, seq);
-                }
+        while (allowance-- > 0) {
+            SpooledMessage m;
+            try {
+                m = spool.next();
+            } catch (IOException e) {
+                LOG.error("Connection '{}': could not read the offline queue: {}", settings.connectionId, e.toString());
+                return;
+            }
+            if (m == null) {
+                return;
+            }
+            inflight++;
+            if (draining) {
+                drainCredit--;
+            }
+            if (publishListener == null || publishListener.generation != generation) {
+                publishListener = new PublishListener(generation);
+            }
+            batch.add(m);
+        }
+    }
 
-                @Override
-                public void onFailure(IMqttToken token, Throwable exception) {
-                    // the connection is going down; connectionLost rewinds and resends
-                    LOG.debug("Connection '{}': publish #{} not acknowledged: {}", id(), seq, String.valueOf(exception));
-                }
-            });
-            return true;
-        } catch (MqttException | RuntimeException e) {
-            inflight--;
-            spool.rewind();
-            LOG.warn("Connection '{}': Paho refused a publish ({}); reconnecting", settings.connectionId, e.toString());
-            final MqttAsyncClient broken = client;
-            control.execute(() -> connectionLost(gen, broken, e));
-            return false;
+    /** Completion of the publishes of one client; the message travels as the token's user context. */
+    private final class PublishListener implements IMqttActionListener {
+        final int generation;
+
+        PublishListener(int generation) {
+            this.generation = generation;
+        }
+
+        @Override
+        public void onSuccess(IMqttToken token) {
+            delivered(generation, ((SpooledMessage) token.getUserContext()).sequence());
+        }
+
+        @Override
+        public void onFailure(IMqttToken token, Throwable exception) {
+            // the connection is going down; connectionLost rewinds and the entry is sent again
+            LOG.debug("Connection '{}': a publish was not acknowledged: {}", id(), String.valueOf(exception));
         }
     }
 
@@ -506,11 +557,11 @@ final class MqttConnection implements IoTConnection {
             inflight--;
             spool.remove(seq);
             future = waiting.remove(seq);
-            pumpLocked();
         }
         if (future != null) {
             future.complete(null);
         }
+        pump();
     }
 
     private void drainTick() {
@@ -522,18 +573,21 @@ final class MqttConnection implements IoTConnection {
                 stopDrainingLocked();
                 return;
             }
-            if (inflight < settings.maxInflight && spool.hasNext()) {
-                sendNextLocked();
-            }
-            if (!spool.hasNext()) {
-                stopDrainingLocked();
-                pumpLocked();
-            }
+            drainCredit = 1;
         }
+        pump();
+        synchronized (lock) {
+            if (!draining || spool.hasNext()) {
+                return;
+            }
+            stopDrainingLocked();
+        }
+        pump();
     }
 
     private void stopDrainingLocked() {
         draining = false;
+        drainCredit = 0;
         if (drainTask != null) {
             drainTask.cancel(false);
             drainTask = null;
@@ -686,10 +740,10 @@ final class MqttConnection implements IoTConnection {
                 LOG.info("Connection '{}': draining {} queued publishes at {} Hz", settings.connectionId, spool.size(),
                         settings.drainHz);
                 drainTask = control.scheduleAtFixedRate(this::drainTick, 0, Math.max(1, periodNanos), TimeUnit.NANOSECONDS);
-            } else {
-                pumpLocked();
+                return;
             }
         }
+        pump();
     }
 
     // ------------------------------------------------------------------ connecting
