@@ -1,0 +1,244 @@
+package org.iotgateway.bench;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+import javax.net.SocketFactory;
+
+import org.iotgateway.testsupport.Mosquitto;
+import org.iotgateway.testsupport.TestPki;
+import org.iotgateway.tls.TlsContexts;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Publish throughput of {@code IoTConnection} against raw Paho {@code MqttAsyncClient}, and heap retained per idle
+ * connection, against one local mosquitto started for the run. Writes the results to {@code bench/RESULTS.md}.
+ * <p>
+ * Run with {@code mvn -B -f bench/pom.xml -Pbench verify} (see {@code bench/README.md}); parameters are system
+ * properties {@code bench.*} (the pom passes them on).
+ * <p>
+ * Method, per cell (transport x QoS x window W): one raw Paho client ({@code maxInflight = W}) and one
+ * {@code IoTConnection} ({@code max.inflight = W}) stay connected to the same broker for the whole cell. Each variant
+ * gets a warm-up batch, then every round runs one timed batch per variant, the order rotated from round to round.
+ * Windowed variants keep at most W publishes outstanding with a semaphore released on completion (PUBACK for QoS 1,
+ * written for QoS 0). The "no app window" variant hands all publishes to {@code IoTConnection} at once and lets its
+ * queue and window pace them.
+ */
+public final class PublishBenchmark {
+
+    private static final Logger LOG = LoggerFactory.getLogger(PublishBenchmark.class);
+    static final long BATCH_TIMEOUT_SECONDS = 300;
+
+    record Config(int rounds, int warmup, int messagesQos0, int messagesQos1, List<Integer> windows, int payloadBytes,
+            List<String> transports, List<Integer> qos, boolean flood, int idleConnections, int idleRepeats,
+            String pahoVersion, Path results) {
+
+        static Config fromSystemProperties() {
+            return new Config(
+                    Integer.getInteger("bench.rounds", 5),
+                    Integer.getInteger("bench.warmup", 20_000),
+                    Integer.getInteger("bench.messages.qos0", 200_000),
+                    Integer.getInteger("bench.messages.qos1", 100_000),
+                    ints(System.getProperty("bench.windows", "20,100")),
+                    Integer.getInteger("bench.payload", 256),
+                    strings(System.getProperty("bench.transports", "tcp,tls")),
+                    ints(System.getProperty("bench.qos", "0,1")),
+                    Boolean.parseBoolean(System.getProperty("bench.flood", "true")),
+                    Integer.getInteger("bench.idle.connections", 50),
+                    Integer.getInteger("bench.idle.repeats", 3),
+                    System.getProperty("bench.paho.version", "unknown"),
+                    Path.of(System.getProperty("bench.results", "RESULTS.md")).toAbsolutePath());
+        }
+
+        int messages(int q) {
+            return q == 0 ? messagesQos0 : messagesQos1;
+        }
+
+        private static List<String> strings(String csv) {
+            return Arrays.stream(csv.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
+        }
+
+        private static List<Integer> ints(String csv) {
+            return strings(csv).stream().map(Integer::valueOf).toList();
+        }
+    }
+
+    /** One variant of a cell and its samples (msgs/s per round). */
+    static final class Variant {
+        final String name;
+        final Publisher publisher;
+        final int window;
+        final List<Double> samples = new ArrayList<>();
+        final Map<String, List<Double>> cpuMicros = new LinkedHashMap<>();
+        int failures;
+        Throwable firstFailure;
+
+        Variant(String name, Publisher publisher, int window) {
+            this.name = name;
+            this.publisher = publisher;
+            this.window = window;
+        }
+    }
+
+    /** Results of one cell. */
+    record Cell(String transport, int qos, int window, int messages, List<Double> raw, List<Double> ours,
+            List<Double> oursNoWindow, Map<String, Map<String, Stats>> cpuMicrosPerMessage, int failures,
+            String failureNote) {
+    }
+
+    private PublishBenchmark() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Config config = Config.fromSystemProperties();
+        Instant started = Instant.now();
+        String loadBefore = Machine.loadAverage();
+        LOG.info("benchmark starting: {}", config);
+        Path dir = Files.createTempDirectory("iotgw-bench-");
+        TestPki pki = TestPki.create(dir.resolve("pki"));
+        TestPki.Issued server = pki.server();
+        TestPki.Issued device = pki.client("bench-device");
+        IoTConnectionPublisher.Tls tls = new IoTConnectionPublisher.Tls(device.caCert(), device.cert(), device.key());
+        byte[] payload = new byte[config.payloadBytes()];
+        new Random(42).nextBytes(payload);
+
+        List<IdleHeap.Result> idle = new ArrayList<>();
+        List<Cell> cells = new ArrayList<>();
+        String mosquittoVersion = Machine.mosquittoVersion();
+        try (Mosquitto broker = Mosquitto.builder().tls(server).requireCertificate(true).start()) {
+            LOG.info("mosquitto: plain port {}, TLS port {}", broker.port(), broker.tlsPort());
+
+            // ---------------------------------------------------------------- idle heap (fresh JVM first)
+            if (config.idleConnections() > 0) {
+                for (String transport : config.transports()) {
+                    boolean isTls = transport.equals("tls");
+                    String host = isTls ? "localhost" : "127.0.0.1";
+                    int port = isTls ? broker.tlsPort() : broker.port();
+                    idle.add(IdleHeap.measure(transport, "raw Paho", "idle-raw-" + transport,
+                            id -> RawPahoPublisher.connect(uri(isTls, host, port), id, 20,
+                                    isTls ? rawSocketFactory(tls) : null),
+                            config.idleConnections(), config.idleRepeats()));
+                    idle.add(IdleHeap.measure(transport, "IoTConnection", "idle-ours-" + transport,
+                            id -> IoTConnectionPublisher.open(host, port, isTls ? tls : null, id, 20),
+                            config.idleConnections(), config.idleRepeats()));
+                }
+            }
+
+            // ---------------------------------------------------------------- throughput
+            for (String transport : config.transports()) {
+                boolean isTls = transport.equals("tls");
+                String host = isTls ? "localhost" : "127.0.0.1";
+                int port = isTls ? broker.tlsPort() : broker.port();
+                for (int window : config.windows()) {
+                    String suffix = transport + "-w" + window;
+                    try (RawPahoPublisher raw = RawPahoPublisher.connect(uri(isTls, host, port), "bench-raw-" + suffix,
+                            window, isTls ? rawSocketFactory(tls) : null);
+                            IoTConnectionPublisher ours = IoTConnectionPublisher.open(host, port, isTls ? tls : null,
+                                    "bench-ours-" + suffix, window)) {
+                        for (int q : config.qos()) {
+                            cells.add(runCell(config, transport, q, window, raw, ours, payload));
+                        }
+                    }
+                }
+            }
+        }
+        Instant finished = Instant.now();
+
+        String section = Report.section(config, started, finished, loadBefore, Machine.loadAverage(),
+                mosquittoVersion, cells, idle);
+        Report.write(config.results(), section);
+        System.out.println();
+        System.out.println(section);
+        LOG.info("results written to {}", config.results());
+        System.exit(0); // no lingering non-daemon threads from the clients
+    }
+
+    private static Cell runCell(Config config, String transport, int qos, int window, RawPahoPublisher raw,
+            IoTConnectionPublisher ours, byte[] payload) throws Exception {
+        String topic = "bench/" + transport + "/qos" + qos;
+        int messages = config.messages(qos);
+        List<Variant> variants = new ArrayList<>();
+        Variant vRaw = new Variant("raw Paho", raw, window);
+        Variant vOurs = new Variant("IoTConnection", ours, window);
+        variants.add(vRaw);
+        variants.add(vOurs);
+        Variant vFlood = null;
+        if (config.flood()) {
+            vFlood = new Variant("IoTConnection, no app window", ours, 0);
+            variants.add(vFlood);
+        }
+        LOG.info("cell {} QoS {} window {}: warm-up {} messages per variant", transport, qos, window, config.warmup());
+        for (Variant v : variants) {
+            Runner.run(v.publisher, topic, payload, qos, config.warmup(), v.window, BATCH_TIMEOUT_SECONDS);
+            pause();
+        }
+        for (int r = 0; r < config.rounds(); r++) {
+            for (int k = 0; k < variants.size(); k++) {
+                Variant v = variants.get((r + k) % variants.size());
+                Runner.Batch b = Runner.run(v.publisher, topic, payload, qos, messages, v.window, BATCH_TIMEOUT_SECONDS);
+                v.samples.add(b.perSecond());
+                for (String g : b.cpu().keySet()) {
+                    v.cpuMicros.computeIfAbsent(g, x -> new ArrayList<>()).add(b.perMessage(g));
+                }
+                v.failures += b.failures();
+                if (v.firstFailure == null) {
+                    v.firstFailure = b.firstFailure();
+                }
+                LOG.info("cell {} QoS {} window {} round {}: {} {} msgs/s, {} us CPU/msg, {} B allocated/msg, "
+                        + "{} context switches/msg{}", transport, qos, window, r + 1, v.name,
+                        Math.round(b.perSecond()), String.format("%.1f", b.perMessage(ThreadCpu.PROCESS)),
+                        Math.round(b.perMessage(ThreadCpu.ALLOCATED)),
+                        String.format("%.2f", b.perMessage(ThreadCpu.SWITCHES)),
+                        b.failures() > 0 ? " (" + b.failures() + " failed)" : "");
+                pause();
+            }
+        }
+        Map<String, Map<String, Stats>> cpu = new LinkedHashMap<>();
+        for (Variant v : variants) {
+            Map<String, Stats> groups = new LinkedHashMap<>();
+            v.cpuMicros.forEach((g, samples) -> groups.put(g, Stats.of(samples)));
+            cpu.put(v.name, groups);
+        }
+        int failures = 0;
+        StringBuilder note = new StringBuilder();
+        for (Variant v : variants) {
+            failures += v.failures;
+            if (v.firstFailure != null) {
+                note.append(v.name).append(": ").append(v.failures).append(" failed, first: ").append(v.firstFailure)
+                        .append("; ");
+            }
+        }
+        return new Cell(transport, qos, window, messages, vRaw.samples, vOurs.samples,
+                vFlood == null ? List.of() : vFlood.samples, cpu, failures, note.toString());
+    }
+
+    /** Lets the broker finish what it still reads and the heap settle between batches. */
+    private static void pause() {
+        System.gc();
+        IoTConnectionPublisher.sleep(300);
+    }
+
+    private static String uri(boolean tls, String host, int port) {
+        return (tls ? "ssl://" : "tcp://") + host + ":" + port;
+    }
+
+    /** A fresh context per client, as an application with per-device credentials would build. */
+    private static SocketFactory rawSocketFactory(IoTConnectionPublisher.Tls tls) {
+        return TlsContexts.builder().trustedCertificates(tls.ca(), "ca").clientCertificate(tls.cert(), "cert",
+                tls.key(), "key").build().getSocketFactory();
+    }
+
+    static String utc(Instant t) {
+        return DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss 'UTC'").withZone(ZoneOffset.UTC).format(t);
+    }
+}
