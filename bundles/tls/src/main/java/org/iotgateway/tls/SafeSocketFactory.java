@@ -2,6 +2,7 @@ package org.iotgateway.tls;
 
 import java.io.IOException;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -23,10 +24,17 @@ import javax.net.ssl.SSLSocketFactory;
  * endpoint identification "HTTPS" (host name verification per RFC 2818) unless explicitly disabled. Then the
  * {@linkplain Builder#socketDecorator(UnaryOperator) socket decorator} runs last, if any.
  *
- * <p>The decorator is the seam for settings that must survive a client library replacing the socket's
- * {@link SSLParameters} before the handshake, as Paho does: for example ALPN (AWS IoT on port 443 needs
- * application protocol {@code x-amzn-mqtt-ca}), applied by a decorator that returns a delegating {@link SSLSocket}
- * which re-applies the application protocols in {@code setSSLParameters} and {@code startHandshake}.
+ * <p>ALPN ({@link Builder#applicationProtocols(List)}): AWS IoT on port 443 needs application protocol
+ * {@code x-amzn-mqtt-ca} (or {@code mqtt} for custom authorizers, {@code x-amzn-http-ca} for Greengrass discovery).
+ * Client libraries may replace the socket's {@link SSLParameters} before the handshake, as Paho does, which drops
+ * ALPN; so every socket is wrapped in an {@link AlpnSocket}, a delegating {@link SSLSocket} that re-applies the
+ * protocols in {@code setSSLParameters} and {@code startHandshake}. The decorator seam
+ * ({@link Builder#socketDecorator(UnaryOperator)}) runs after that, for other wrappers.
+ *
+ * <p>Proxy ({@link Builder#proxy(HttpProxy)}): sockets reach the server through an HTTP proxy's {@code CONNECT}
+ * tunnel, TLS running end to end inside it. Unconnected sockets ({@link #createSocket()}, what Paho and
+ * {@code HttpsURLConnection} use) tunnel when connected; the other {@code createSocket} variants tunnel at once,
+ * except {@link #createSocket(Socket, String, int, boolean)}, which layers TLS over the connection it is given.
  *
  * <p>Immutable and thread-safe.
  */
@@ -43,6 +51,8 @@ public final class SafeSocketFactory extends SSLSocketFactory {
     private final String[] cipherSuites;
     private final boolean hostnameVerification;
     private final UnaryOperator<SSLSocket> decorator;
+    private final List<String> applicationProtocols;
+    private final HttpProxy proxy;
 
     private SafeSocketFactory(Builder builder) {
         this.delegate = builder.context.getSocketFactory();
@@ -50,6 +60,8 @@ public final class SafeSocketFactory extends SSLSocketFactory {
         this.cipherSuites = builder.cipherSuites == null ? null : builder.cipherSuites.toArray(new String[0]);
         this.hostnameVerification = builder.hostnameVerification;
         this.decorator = builder.decorator;
+        this.applicationProtocols = builder.applicationProtocols;
+        this.proxy = builder.proxy;
     }
 
     /**
@@ -75,6 +87,8 @@ public final class SafeSocketFactory extends SSLSocketFactory {
         private List<String> cipherSuites;
         private boolean hostnameVerification = true;
         private UnaryOperator<SSLSocket> decorator;
+        private List<String> applicationProtocols = List.of();
+        private HttpProxy proxy;
 
         private Builder(SSLContext context) {
             this.context = Objects.requireNonNull(context, "context");
@@ -170,6 +184,27 @@ public final class SafeSocketFactory extends SSLSocketFactory {
             return this;
         }
 
+        /**
+         * @param names ALPN protocol names to offer on every socket, in order of preference (for example
+         *        {@code x-amzn-mqtt-ca}), or null or empty for no ALPN; kept through parameter resets by the
+         *        client library (see {@link AlpnSocket})
+         * @return this
+         * @throws IllegalArgumentException for an empty name or one longer than 255 characters
+         */
+        public Builder applicationProtocols(List<String> names) {
+            this.applicationProtocols = names == null || names.isEmpty() ? List.of() : AlpnSocket.checked(names);
+            return this;
+        }
+
+        /**
+         * @param httpProxy the HTTP proxy to tunnel through, or null to connect directly (default)
+         * @return this
+         */
+        public Builder proxy(HttpProxy httpProxy) {
+            this.proxy = httpProxy;
+            return this;
+        }
+
         /** @return the factory */
         public SafeSocketFactory build() {
             return new SafeSocketFactory(this);
@@ -200,6 +235,16 @@ public final class SafeSocketFactory extends SSLSocketFactory {
         return hostnameVerification;
     }
 
+    /** @return the ALPN protocols offered, empty for none */
+    public List<String> applicationProtocols() {
+        return applicationProtocols;
+    }
+
+    /** @return the HTTP proxy sockets tunnel through, or null */
+    public HttpProxy proxy() {
+        return proxy;
+    }
+
     @Override
     public String[] getDefaultCipherSuites() {
         return cipherSuites != null ? cipherSuites.clone() : delegate.getDefaultCipherSuites();
@@ -210,46 +255,81 @@ public final class SafeSocketFactory extends SSLSocketFactory {
         return delegate.getSupportedCipherSuites();
     }
 
-    /** Creates an unconnected socket, as Paho does before {@code connect(address, timeout)}. */
+    /**
+     * Creates an unconnected socket, as Paho does before {@code connect(address, timeout)}; with a proxy, connecting
+     * it opens the tunnel.
+     */
     @Override
     public Socket createSocket() throws IOException {
-        return configure(delegate.createSocket());
+        SSLSocket socket = configure(delegate.createSocket());
+        return proxy == null ? socket : new TunnelSslSocket(this, proxy, socket);
     }
 
     @Override
     public Socket createSocket(String host, int port) throws IOException {
+        if (proxy != null) {
+            return layer(proxy.connect(host, port, 0), host, port);
+        }
         return configure(delegate.createSocket(host, port));
     }
 
     @Override
     public Socket createSocket(String host, int port, InetAddress localHost, int localPort) throws IOException {
+        if (proxy != null) {
+            Socket plain = new Socket();
+            try {
+                plain.bind(new InetSocketAddress(localHost, localPort));
+            } catch (IOException | RuntimeException e) {
+                plain.close();
+                throw e;
+            }
+            proxy.openTunnel(plain, host, port, 0);
+            return layer(plain, host, port);
+        }
         return configure(delegate.createSocket(host, port, localHost, localPort));
     }
 
     @Override
     public Socket createSocket(InetAddress host, int port) throws IOException {
+        if (proxy != null) {
+            return createSocket(new InetSocketAddress(host, port).getHostString(), port);
+        }
         return configure(delegate.createSocket(host, port));
     }
 
     @Override
     public Socket createSocket(InetAddress address, int port, InetAddress localAddress, int localPort)
             throws IOException {
+        if (proxy != null) {
+            return createSocket(new InetSocketAddress(address, port).getHostString(), port, localAddress, localPort);
+        }
         return configure(delegate.createSocket(address, port, localAddress, localPort));
     }
 
-    /** Layers TLS over an existing connection, for example a proxy tunnel. */
+    /** Layers TLS over an existing connection, for example a proxy tunnel; never goes through the proxy. */
     @Override
     public Socket createSocket(Socket socket, String host, int port, boolean autoClose) throws IOException {
         return configure(delegate.createSocket(socket, host, port, autoClose));
     }
 
-    private Socket configure(Socket plain) throws IOException {
+    /** Layers configured TLS over a tunnel (closing the tunnel with the TLS socket). */
+    SSLSocket layer(Socket tunnel, String host, int port) throws IOException {
+        try {
+            return configure(delegate.createSocket(tunnel, host, port, true));
+        } catch (IOException | RuntimeException e) {
+            tunnel.close();
+            throw e;
+        }
+    }
+
+    private SSLSocket configure(Socket plain) throws IOException {
         if (!(plain instanceof SSLSocket)) {
             plain.close();
             throw new IOException("the SSL context created a non-TLS socket: " + plain.getClass().getName());
         }
         SSLSocket socket = (SSLSocket) plain;
         try {
+            NoDelaySocketFactory.noDelay(socket);
             SSLParameters parameters = socket.getSSLParameters();
             parameters.setProtocols(protocols.clone());
             if (cipherSuites != null) {
@@ -257,9 +337,10 @@ public final class SafeSocketFactory extends SSLSocketFactory {
             }
             parameters.setEndpointIdentificationAlgorithm(hostnameVerification ? "HTTPS" : null);
             socket.setSSLParameters(parameters);
-            return decorator == null ? socket : Objects.requireNonNull(decorator.apply(socket),
+            SSLSocket result = applicationProtocols.isEmpty() ? socket : AlpnSocket.wrap(socket, applicationProtocols);
+            return decorator == null ? result : Objects.requireNonNull(decorator.apply(result),
                     "socket decorator returned null");
-        } catch (RuntimeException e) {
+        } catch (IOException | RuntimeException e) {
             socket.close();
             throw e;
         }
@@ -269,6 +350,8 @@ public final class SafeSocketFactory extends SSLSocketFactory {
     public String toString() {
         return "SafeSocketFactory[protocols=" + String.join(",", protocols)
                 + (cipherSuites == null ? "" : ", cipherSuites=" + String.join(",", cipherSuites))
-                + ", hostnameVerification=" + hostnameVerification + (decorator == null ? "" : ", decorated") + "]";
+                + ", hostnameVerification=" + hostnameVerification
+                + (applicationProtocols.isEmpty() ? "" : ", alpn=" + String.join(",", applicationProtocols))
+                + (proxy == null ? "" : ", via " + proxy) + (decorator == null ? "" : ", decorated") + "]";
     }
 }

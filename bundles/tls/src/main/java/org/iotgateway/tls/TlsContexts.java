@@ -73,6 +73,10 @@ public final class TlsContexts {
         private Path keyFile;
         private String keySetting;
         private char[] keyPassword;
+        private Path keyStoreFile;
+        private char[] keyStorePassword;
+        private String keyStoreAlias;
+        private KeyStores.Settings keyStoreSettings;
         private KeyManager[] keyManagers;
         private TrustManager[] trustManagers;
         private Clock clock = Clock.systemUTC();
@@ -123,6 +127,24 @@ public final class TlsContexts {
             this.certSetting = certificateSetting;
             this.keyFile = Objects.requireNonNull(privateKeyFile, "privateKeyFile");
             this.keySetting = privateKeySetting;
+            return this;
+        }
+
+        /**
+         * Authenticates with the private key and certificate chain of a keystore entry (mutual TLS), the alternative
+         * to {@link #clientCertificate(Path, String, Path, String)}. See {@link KeyStores}.
+         *
+         * @param file a PKCS#12 or JKS keystore
+         * @param password its password (also the key entry's); may be null; the builder keeps a copy
+         * @param alias the key entry's alias, or null or empty for the only key entry
+         * @param settings the settings naming file, password and alias, for error messages
+         * @return this
+         */
+        public Builder clientKeyStore(Path file, char[] password, String alias, KeyStores.Settings settings) {
+            this.keyStoreFile = Objects.requireNonNull(file, "file");
+            this.keyStorePassword = password == null ? null : password.clone();
+            this.keyStoreAlias = alias;
+            this.keyStoreSettings = Objects.requireNonNull(settings, "settings");
             return this;
         }
 
@@ -183,20 +205,26 @@ public final class TlsContexts {
          *
          * @return an initialized client context
          * @throws TlsMaterialException if any material cannot be used
-         * @throws IllegalStateException if both a certificate file and key managers were given, or both CA
+         * @throws IllegalStateException if more than one of a certificate file, a keystore and key managers were
+         *         given, or both CA
          *         certificates and trust managers
          */
         public SSLContext build() {
-            if (certFile != null && keyManagers != null) {
-                throw new IllegalStateException("give either a client certificate and key file or key managers, not"
-                        + " both");
+            int clientSources = (certFile != null ? 1 : 0) + (keyStoreFile != null ? 1 : 0)
+                    + (keyManagers != null ? 1 : 0);
+            if (clientSources > 1) {
+                throw new IllegalStateException("give one of a client certificate and key file, a keystore or key "
+                        + "managers, not several");
             }
             if (trustManagers != null && (!caFiles.isEmpty() || !caCertificates.isEmpty())) {
                 throw new IllegalStateException("give either CA certificates or trust managers, not both");
             }
             TrustManager[] serverTrust = trustManagers != null ? trustManagers.clone() : caTrustManagers();
             KeyManager[] clientKeyManagers = keyManagers != null ? keyManagers.clone()
-                    : certFile != null ? new KeyManager[] {clientKeyManager()} : null;
+                    : certFile != null ? new KeyManager[] {clientKeyManager()}
+                    : keyStoreFile != null ? new KeyManager[] {KeyStores.keyManager(keyStoreFile, keyStorePassword,
+                            keyStoreAlias, keyStoreSettings, clock)}
+                    : null;
             try {
                 SSLContext context = SSLContext.getInstance(protocol);
                 context.init(clientKeyManagers, serverTrust, null);

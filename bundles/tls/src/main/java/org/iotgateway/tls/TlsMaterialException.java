@@ -48,7 +48,9 @@ public class TlsMaterialException extends RuntimeException {
         /** The private key does not belong to the certificate's public key. */
         KEY_MISMATCH,
         /** The certificate's validity ended (notAfter is in the past). */
-        EXPIRED
+        EXPIRED,
+        /** A keystore has no entry with the configured alias, or several keys and no alias was configured. */
+        UNKNOWN_ALIAS
     }
 
     private final Reason reason;

@@ -22,7 +22,7 @@ final class ConfigProxy {
                     if (method.getDeclaringClass() == Object.class || method.getDeclaringClass() == java.lang.annotation.Annotation.class) {
                         switch (method.getName()) {
                             case "toString":
-                                return "ConnectionConfig" + props;
+                                return "ConnectionConfig" + props.keySet(); // keys only: values may be secrets
                             case "hashCode":
                                 return props.hashCode();
                             case "equals":

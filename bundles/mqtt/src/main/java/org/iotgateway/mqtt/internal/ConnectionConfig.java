@@ -23,12 +23,19 @@ import org.osgi.service.metatype.annotations.Option;
             + "xxxxxxxxxxxxxx-ats.iot.eu-west-1.amazonaws.com, or localhost for the emulator.")
     String endpoint() default "localhost";
 
-    @AttributeDefinition(name = "Port", description = "Broker port: 8883 for mqtts, 1883 for plain local brokers.",
-            min = "1", max = "65535")
+    @AttributeDefinition(name = "Port", description = "Broker port: 8883 for mqtts; 443 for mqtts-alpn-443, wss-sigv4, "
+            + "custom-auth and custom-auth-wss; 1883 for plain local brokers.", min = "1", max = "65535")
     int port() default 8883;
 
-    @AttributeDefinition(name = "Transport", description = "How to reach the broker.", options = {
+    @AttributeDefinition(name = "Transport", description = "How to reach the broker and authenticate. The 443 "
+            + "transports pass firewalls that only open HTTPS (set the port to 443).", options = {
             @Option(label = "MQTT over TLS, X.509 client certificate (port 8883)", value = "mqtts"),
+            @Option(label = "MQTT over TLS on port 443 with ALPN x-amzn-mqtt-ca, X.509 client certificate",
+                    value = "mqtts-alpn-443"),
+            @Option(label = "MQTT over WebSocket (wss, port 443), signed with AWS credentials (SigV4)",
+                    value = "wss-sigv4"),
+            @Option(label = "Custom authorizer, MQTT over TLS on port 443 with ALPN mqtt", value = "custom-auth"),
+            @Option(label = "Custom authorizer, MQTT over WebSocket (wss, port 443)", value = "custom-auth-wss"),
             @Option(label = "Plain TCP, no TLS (local brokers and tests only)", value = "tcp") })
     String transport() default "mqtts";
 
@@ -51,6 +58,27 @@ import org.osgi.service.metatype.annotations.Option;
     @AttributeDefinition(name = "Private key file", description = "PEM file of the device's private key: "
             + "PKCS#1 (BEGIN RSA PRIVATE KEY, as the AWS console gives it), PKCS#8 or SEC1 EC.", required = false)
     String key_file() default "";
+
+    @AttributeDefinition(name = "Keystore file", description = "PKCS#12 (.p12, .pfx) or JKS keystore holding the device's "
+            + "private key and certificate chain: the alternative to the certificate and private key files.",
+            required = false)
+    String keystore_file() default "";
+
+    @AttributeDefinition(name = "Keystore password", description = "Password of the keystore, also used for the key "
+            + "entry.", type = AttributeType.PASSWORD, required = false)
+    String keystore_password() default "";
+
+    @AttributeDefinition(name = "Keystore key alias", description = "Alias of the device key entry. Empty: the "
+            + "keystore's only private key.", required = false)
+    String keystore_alias() default "";
+
+    @AttributeDefinition(name = "TLS versions", description = "Comma-separated TLS versions to enable: TLSv1.3 and/or "
+            + "TLSv1.2. Older versions are refused.")
+    String tls_protocols() default "TLSv1.3,TLSv1.2";
+
+    @AttributeDefinition(name = "TLS cipher suites", description = "Comma-separated cipher suites (Java/IANA names) to "
+            + "enable. Empty: the Java runtime's defaults.", required = false)
+    String tls_cipher_suites() default "";
 
     @AttributeDefinition(name = "Verify host name", description = "Check that the broker's certificate matches the "
             + "endpoint. Leave on: switching it off allows man-in-the-middle attacks.")
@@ -130,12 +158,68 @@ import org.osgi.service.metatype.annotations.Option;
     @AttributeDefinition(name = "Last will retain")
     boolean will_retain() default false;
 
-    @AttributeDefinition(name = "User name", description = "MQTT user name (AWS IoT ignores it with certificates).",
-            required = false)
+    @AttributeDefinition(name = "User name", description = "MQTT user name (AWS IoT ignores it with certificates; a "
+            + "custom authorizer receives it).", required = false)
     String username() default "";
 
-    @AttributeDefinition(name = "Password", type = AttributeType.PASSWORD, required = false)
+    @AttributeDefinition(name = "Password", description = "MQTT password (a custom authorizer receives it).",
+            type = AttributeType.PASSWORD, required = false)
     String password() default "";
+
+    @AttributeDefinition(name = "AWS region", description = "Region for signing WebSocket connections (wss-sigv4). "
+            + "Empty: taken from the endpoint (xxxx-ats.iot.<region>.amazonaws.com).", required = false)
+    String aws_region() default "";
+
+    @AttributeDefinition(name = "AWS access key id", description = "For wss-sigv4. Empty: the environment "
+            + "(AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN), then the profile of the AWS shared "
+            + "credentials file. Read again at every reconnect.", required = false)
+    String aws_access_key_id() default "";
+
+    @AttributeDefinition(name = "AWS secret access key", type = AttributeType.PASSWORD, required = false)
+    String aws_secret_access_key() default "";
+
+    @AttributeDefinition(name = "AWS session token", description = "Session token of temporary credentials; not part "
+            + "of the signature, sent with it.", type = AttributeType.PASSWORD, required = false)
+    String aws_session_token() default "";
+
+    @AttributeDefinition(name = "AWS profile", description = "Profile of the AWS shared credentials file. Empty: "
+            + "AWS_PROFILE, else default.", required = false)
+    String aws_profile() default "";
+
+    @AttributeDefinition(name = "AWS credentials file", description = "The AWS shared credentials file. Empty: "
+            + "AWS_SHARED_CREDENTIALS_FILE, else ~/.aws/credentials. Read again at every reconnect, so rotated "
+            + "credentials are used without reconfiguring.", required = false)
+    String aws_credentials_file() default "";
+
+    @AttributeDefinition(name = "Custom authorizer name", description = "For custom-auth and custom-auth-wss. Empty: "
+            + "the endpoint's default authorizer.", required = false)
+    String custom_auth_name() default "";
+
+    @AttributeDefinition(name = "Custom authorizer token key name", description = "Name of the token parameter the "
+            + "authorizer expects (its token key name).", required = false)
+    String custom_auth_token_key_name() default "";
+
+    @AttributeDefinition(name = "Custom authorizer token", type = AttributeType.PASSWORD, required = false)
+    String custom_auth_token_value() default "";
+
+    @AttributeDefinition(name = "Custom authorizer token signature", description = "Base64 signature of the token, for "
+            + "authorizers with token signing; URL-encoded when sent.", type = AttributeType.PASSWORD,
+            required = false)
+    String custom_auth_token_signature() default "";
+
+    @AttributeDefinition(name = "HTTP proxy host", description = "Connect through this HTTP proxy (CONNECT tunnel), "
+            + "for every transport. Empty: connect directly.", required = false)
+    String proxy_host() default "";
+
+    @AttributeDefinition(name = "HTTP proxy port", min = "1", max = "65535")
+    int proxy_port() default 8080;
+
+    @AttributeDefinition(name = "HTTP proxy user name", description = "For proxies that require Basic "
+            + "authentication.", required = false)
+    String proxy_username() default "";
+
+    @AttributeDefinition(name = "HTTP proxy password", type = AttributeType.PASSWORD, required = false)
+    String proxy_password() default "";
 
     @AttributeDefinition(name = "Send SDK metrics", description = "Append ?SDK=...&Version=... to the MQTT user name, "
             + "as the AWS IoT Device SDKs do. Never applied to the plain TCP transport.")

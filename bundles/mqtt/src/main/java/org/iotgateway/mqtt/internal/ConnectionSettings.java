@@ -5,7 +5,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
+import java.util.regex.Pattern;
 
 import org.iotgateway.api.QoS;
 
@@ -15,16 +18,37 @@ import org.iotgateway.api.QoS;
  */
 final class ConnectionSettings {
 
-    /** How the connection reaches the broker. */
+    /** How the connection reaches the broker and authenticates. */
     enum Transport {
-        MQTTS("mqtts", "ssl"), TCP("tcp", "tcp");
+        /** TLS with an X.509 client certificate, usually port 8883. */
+        MQTTS("mqtts", "ssl", List.of(), true, false, false),
+        /** TLS with an X.509 client certificate on port 443, ALPN {@code x-amzn-mqtt-ca}. */
+        MQTTS_ALPN_443("mqtts-alpn-443", "ssl", List.of("x-amzn-mqtt-ca"), true, false, false),
+        /** MQTT over WebSocket (TLS), URL presigned with SigV4. */
+        WSS_SIGV4("wss-sigv4", "wss", List.of(), false, true, false),
+        /** Custom authorizer over TLS on port 443, ALPN {@code mqtt}. */
+        CUSTOM_AUTH("custom-auth", "ssl", List.of("mqtt"), false, false, true),
+        /** Custom authorizer over MQTT over WebSocket (TLS). */
+        CUSTOM_AUTH_WSS("custom-auth-wss", "wss", List.of(), false, true, true),
+        /** Plain TCP, local brokers and tests. */
+        TCP("tcp", "tcp", List.of(), false, false, false);
 
         final String id;
         final String uriScheme;
+        /** ALPN protocols offered, empty for none. */
+        final List<String> alpn;
+        final boolean needsClientCertificate;
+        final boolean websocket;
+        final boolean customAuthorizer;
 
-        Transport(String id, String uriScheme) {
+        Transport(String id, String uriScheme, List<String> alpn, boolean needsClientCertificate, boolean websocket,
+                boolean customAuthorizer) {
             this.id = id;
             this.uriScheme = uriScheme;
+            this.alpn = alpn;
+            this.needsClientCertificate = needsClientCertificate;
+            this.websocket = websocket;
+            this.customAuthorizer = customAuthorizer;
         }
 
         static Transport of(String id) {
@@ -33,7 +57,11 @@ final class ConnectionSettings {
                     return t;
                 }
             }
-            throw new InvalidConfigurationException("transport", "unknown transport '" + id + "'; use one of mqtts, tcp");
+            StringBuilder known = new StringBuilder();
+            for (Transport t : values()) {
+                known.append(known.length() == 0 ? "" : ", ").append(t.id);
+            }
+            throw new InvalidConfigurationException("transport", "unknown transport '" + id + "'; use one of " + known);
         }
 
         boolean tls() {
@@ -68,6 +96,11 @@ final class ConnectionSettings {
 
     static final int MAX_CLIENT_ID_BYTES = 128;
     static final String METRICS_SUFFIX = "SDK=IoTGatewayBundles&Version=";
+    static final String AUTHORIZER_NAME_PARAMETER = "x-amz-customauthorizer-name";
+    static final String AUTHORIZER_SIGNATURE_PARAMETER = "x-amz-customauthorizer-signature";
+    /** Token key names: what a query parameter name can be without escaping. */
+    private static final Pattern TOKEN_KEY_NAME = Pattern.compile("[A-Za-z0-9._~-]{1,128}");
+    private static final Pattern PORT_SUFFIX = Pattern.compile(".*:\\d+$");
 
     final String connectionId;
     final String endpoint;
@@ -78,6 +111,11 @@ final class ConnectionSettings {
     final Path caFile;
     final Path certFile;
     final Path keyFile;
+    final Path keystoreFile;
+    final String keystorePassword;
+    final String keystoreAlias;
+    final List<String> tlsProtocols;
+    final List<String> tlsCipherSuites;
     final boolean hostnameVerification;
     final int keepAliveSeconds;
     final boolean cleanSession;
@@ -97,8 +135,19 @@ final class ConnectionSettings {
     final String username;
     final String password;
     final boolean metrics;
+    /** The presigned URL source of wss-sigv4, null for other transports. */
+    final SigV4WebSocketUrl sigv4;
+    final String customAuthName;
+    final String customAuthTokenKeyName;
+    final String customAuthTokenValue;
+    final String customAuthTokenSignature;
+    /** HTTP proxy host, empty for none. */
+    final String proxyHost;
+    final int proxyPort;
+    final String proxyUsername;
+    final String proxyPassword;
 
-    private ConnectionSettings(ConnectionConfig c) {
+    private ConnectionSettings(ConnectionConfig c, Environment environment) {
         connectionId = required("connection.id", c.connection_id());
         endpoint = validateHost(required("endpoint", c.endpoint()));
         if (c.port() < 1 || c.port() > 65535) {
@@ -121,14 +170,26 @@ final class ConnectionSettings {
         caFile = path("ca.file", c.ca_file());
         certFile = path("cert.file", c.cert_file());
         keyFile = path("key.file", c.key_file());
+        keystoreFile = path("keystore.file", c.keystore_file());
+        keystorePassword = c.keystore_password() == null ? "" : c.keystore_password();
+        keystoreAlias = trim(c.keystore_alias());
         if (transport.tls() && (certFile == null) != (keyFile == null)) {
             throw new InvalidConfigurationException(certFile == null ? "cert.file" : "key.file",
                     "cert.file and key.file must be set together");
         }
-        if (transport == Transport.MQTTS && certFile == null) {
-            throw new InvalidConfigurationException("cert.file",
-                    "transport mqtts authenticates with a device certificate: set cert.file and key.file");
+        if (transport.tls() && certFile != null && keystoreFile != null) {
+            throw new InvalidConfigurationException("keystore.file",
+                    "set either keystore.file or cert.file and key.file, not both");
         }
+        if (transport.needsClientCertificate && certFile == null && keystoreFile == null) {
+            throw new InvalidConfigurationException("cert.file", "transport " + transport.id
+                    + " authenticates with a device certificate: set cert.file and key.file, or keystore.file");
+        }
+        tlsProtocols = list(c.tls_protocols());
+        if (transport.tls() && tlsProtocols.isEmpty()) {
+            throw new InvalidConfigurationException("tls.protocols", "is empty; use TLSv1.3 and/or TLSv1.2");
+        }
+        tlsCipherSuites = list(c.tls_cipher_suites());
         hostnameVerification = c.hostname_verification();
         keepAliveSeconds = nonNegative("keep.alive", c.keep_alive());
         cleanSession = c.clean_session();
@@ -186,25 +247,141 @@ final class ConnectionSettings {
         username = trim(c.username());
         password = c.password() == null ? "" : c.password();
         metrics = c.metrics_enabled();
+
+        if (transport == Transport.WSS_SIGV4) {
+            String region = SigV4WebSocketUrl.region(c.aws_region(), endpoint);
+            AwsCredentialsChain chain = new AwsCredentialsChain(c.aws_access_key_id(), c.aws_secret_access_key(),
+                    c.aws_session_token(), c.aws_profile(), c.aws_credentials_file(), environment);
+            sigv4 = new SigV4WebSocketUrl(connectionId, endpoint.toLowerCase(Locale.ROOT), port, region, chain,
+                    environment);
+        } else {
+            sigv4 = null;
+        }
+
+        customAuthName = trim(c.custom_auth_name());
+        customAuthTokenKeyName = trim(c.custom_auth_token_key_name());
+        customAuthTokenValue = c.custom_auth_token_value() == null ? "" : c.custom_auth_token_value().trim();
+        customAuthTokenSignature = c.custom_auth_token_signature() == null ? "" : c.custom_auth_token_signature().trim();
+        if (transport.customAuthorizer) {
+            if (!customAuthTokenKeyName.isEmpty() && !TOKEN_KEY_NAME.matcher(customAuthTokenKeyName).matches()) {
+                throw new InvalidConfigurationException("custom.auth.token.key.name", "'" + customAuthTokenKeyName
+                        + "' is not a token key name (letters, digits, '.', '_', '~', '-')");
+            }
+            if (customAuthTokenKeyName.isEmpty() != customAuthTokenValue.isEmpty()) {
+                throw new InvalidConfigurationException(customAuthTokenKeyName.isEmpty() ? "custom.auth.token.key.name"
+                        : "custom.auth.token.value", "custom.auth.token.key.name and custom.auth.token.value must be "
+                                + "set together");
+            }
+            if (!customAuthTokenSignature.isEmpty() && customAuthTokenKeyName.isEmpty()) {
+                throw new InvalidConfigurationException("custom.auth.token.key.name", "a token signature "
+                        + "(custom.auth.token.signature) signs a token: set custom.auth.token.key.name and "
+                        + "custom.auth.token.value too");
+            }
+            if (customAuthName.isEmpty() && customAuthTokenKeyName.isEmpty() && username.isEmpty()
+                    && password.isEmpty()) {
+                throw new InvalidConfigurationException("custom.auth.name", "transport " + transport.id
+                        + " passes credentials to a custom authorizer: set custom.auth.name and the token settings, "
+                        + "or username and password");
+            }
+        }
+
+        proxyHost = trim(c.proxy_host());
+        proxyUsername = trim(c.proxy_username());
+        proxyPassword = c.proxy_password() == null ? "" : c.proxy_password();
+        if (!proxyHost.isEmpty()) {
+            if (proxyHost.contains("://") || proxyHost.contains("/") || proxyHost.contains(" ")
+                    || (PORT_SUFFIX.matcher(proxyHost).matches() && proxyHost.indexOf(':') == proxyHost.lastIndexOf(':'))) {
+                throw new InvalidConfigurationException("proxy.host", "'" + proxyHost
+                        + "' is not a host name (give the name only, e.g. proxy.plant.local, and the port in proxy.port)");
+            }
+            if (c.proxy_port() < 1 || c.proxy_port() > 65535) {
+                throw new InvalidConfigurationException("proxy.port", c.proxy_port() + " is not a TCP port (1-65535)");
+            }
+            if (proxyUsername.isEmpty() && !proxyPassword.isEmpty()) {
+                throw new InvalidConfigurationException("proxy.username", "is required when proxy.password is set");
+            }
+        }
+        proxyPort = c.proxy_port();
     }
 
     static ConnectionSettings from(ConnectionConfig config) {
-        return new ConnectionSettings(config);
+        return new ConnectionSettings(config, Environment.system());
     }
 
-    /** @return the MQTT server URI Paho connects to */
+    /**
+     * @param config the configuration
+     * @param environment environment variables, home directory and clock (tests)
+     * @return the settings
+     */
+    static ConnectionSettings from(ConnectionConfig config, Environment environment) {
+        return new ConnectionSettings(config, environment);
+    }
+
+    /**
+     * @return the server URI for logs and messages: never contains a signature or token (a WebSocket URL without its
+     *         query)
+     */
     String serverUri() {
+        if (sigv4 != null) {
+            return sigv4.displayUri();
+        }
         String host = endpoint.indexOf(':') >= 0 ? "[" + endpoint + "]" : endpoint;
-        return transport.uriScheme + "://" + host + ":" + port;
+        return transport.uriScheme + "://" + host + ":" + port + (transport.websocket ? SigV4WebSocketUrl.PATH : "");
     }
 
-    /** @return the CONNECT user name, with the SDK metrics suffix where it applies, or {@code null} */
+    /**
+     * The URI Paho connects to, computed for each connection attempt: for wss-sigv4 a URL freshly signed with the
+     * current time and the credentials found now. Contains secrets (the session token): never log it.
+     *
+     * @return the URI for this attempt
+     * @throws InvalidConfigurationException naming the setting when wss-sigv4 finds no usable credentials (the
+     *         connection retries with backoff)
+     */
+    String connectUri() {
+        return sigv4 != null ? sigv4.sign() : serverUri();
+    }
+
+    /** @return whether the connection goes through an HTTP proxy */
+    boolean proxied() {
+        return !proxyHost.isEmpty();
+    }
+
+    /**
+     * The CONNECT user name: the configured one, then for the custom authorizer transports the authorizer name,
+     * token and token signature, then the SDK metrics suffix; one '?' before the first parameter (or '&amp;' if the
+     * user name has a query already), '&amp;' between parameters.
+     *
+     * @return the CONNECT user name, or {@code null} for none
+     */
     String effectiveUsername(String version) {
-        if (!metrics || transport == Transport.TCP) {
+        List<String> parameters = new ArrayList<>();
+        if (transport.customAuthorizer) {
+            if (!customAuthName.isEmpty()) {
+                parameters.add(AUTHORIZER_NAME_PARAMETER + "=" + queryValue(customAuthName));
+            }
+            if (!customAuthTokenKeyName.isEmpty()) {
+                parameters.add(customAuthTokenKeyName + "=" + queryValue(customAuthTokenValue));
+            }
+            if (!customAuthTokenSignature.isEmpty()) {
+                parameters.add(AUTHORIZER_SIGNATURE_PARAMETER + "=" + queryValue(customAuthTokenSignature));
+            }
+        }
+        if (metrics && transport != Transport.TCP) {
+            parameters.add(METRICS_SUFFIX + version);
+        }
+        if (parameters.isEmpty()) {
             return username.isEmpty() ? null : username;
         }
-        String suffix = METRICS_SUFFIX + version;
-        return username + (username.indexOf('?') >= 0 ? "&" : "?") + suffix;
+        String separator = username.indexOf('?') < 0 ? "?" : username.endsWith("?") || username.endsWith("&") ? "" : "&";
+        return username + separator + String.join("&", parameters);
+    }
+
+    /**
+     * @return the value percent-encoded for a query string (unreserved characters kept), unless it contains '%' and
+     *         so is taken to be encoded already
+     */
+    static String queryValue(String value) {
+        return value.indexOf('%') >= 0 ? value : SigV4.uriEncode(value, false);
     }
 
     /** @return whether switching to these settings needs a new spool */
@@ -215,13 +392,24 @@ final class ConnectionSettings {
 
     @Override
     public String toString() {
-        // never includes the password or key material
+        // never includes passwords, tokens, signatures or key material
         return "connection '" + connectionId + "' (" + transport.id + "://" + endpoint + ":" + port + ", client id '" + clientId
-                + "')";
+                + "'" + (proxied() ? ", via HTTP proxy " + proxyHost + ":" + proxyPort : "") + ")";
     }
 
     private static String trim(String s) {
         return s == null ? "" : s.trim();
+    }
+
+    /** @return the comma- or white-space-separated items, without empty ones */
+    private static List<String> list(String value) {
+        List<String> items = new ArrayList<>();
+        for (String item : trim(value).split("[,\\s]+")) {
+            if (!item.isEmpty()) {
+                items.add(item);
+            }
+        }
+        return List.copyOf(items);
     }
 
     private static String required(String property, String value) {

@@ -760,18 +760,19 @@ final class MqttConnection implements IoTConnection {
             reconnectTask = null;
             s = settings;
             gen = ++generation;
+            setStateLocked(ConnectionState.CONNECTING, null);
             try {
-                c = new MqttAsyncClient(s.serverUri(), s.clientId, new MemoryPersistence());
+                // computed per attempt: a WebSocket URL is signed afresh with the current credentials
+                c = new MqttAsyncClient(s.connectUri(), s.clientId, new MemoryPersistence());
             } catch (MqttException | RuntimeException e) {
-                // settings were validated; this is unexpected, retry with backoff rather than give up
-                LOG.error("Connection '{}': cannot create the MQTT client for {}: {}", s.connectionId, s.serverUri(), e.toString());
+                // e.g. no or expired SigV4 credentials: retry with backoff, they may be fixed meanwhile
+                LOG.warn("Connection '{}': cannot connect to {}: {}", s.connectionId, s.serverUri(), e.getMessage());
                 scheduleReconnectLocked(e);
                 return;
             }
             options = connectOptions(s);
             client = c;
             c.setCallback(new Callback(gen, c));
-            setStateLocked(ConnectionState.CONNECTING, null);
             connectWatchdog = control.schedule(() -> connectTimedOut(gen, c), s.connectTimeoutSeconds + 5L, TimeUnit.SECONDS);
         }
         LOG.info("Connection '{}': connecting to {} as '{}'", s.connectionId, s.serverUri(), s.clientId);

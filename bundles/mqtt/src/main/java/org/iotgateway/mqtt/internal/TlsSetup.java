@@ -1,29 +1,42 @@
 package org.iotgateway.mqtt.internal;
 
+import java.util.function.Supplier;
+
 import javax.net.SocketFactory;
 import javax.net.ssl.SSLContext;
 
+import org.iotgateway.tls.HttpProxy;
+import org.iotgateway.tls.KeyStores;
+import org.iotgateway.tls.NoDelaySocketFactory;
 import org.iotgateway.tls.SafeSocketFactory;
 import org.iotgateway.tls.TlsContexts;
 import org.iotgateway.tls.TlsMaterialException;
 
 /**
- * Builds the socket factory of a connection's transport from its settings.
+ * Builds the socket factory of a connection's transport from its settings: TLS material (PEM files or a keystore),
+ * TLS versions and cipher suites, ALPN for the 443 transports, the HTTP proxy tunnel, and the check that reports a
+ * refused WebSocket upgrade clearly.
  */
 final class TlsSetup {
+
+    static final KeyStores.Settings KEYSTORE_SETTINGS = new KeyStores.Settings("keystore.file", "keystore.password",
+            "keystore.alias");
 
     private TlsSetup() {
     }
 
     /**
      * @param s the settings
-     * @return a TLS 1.2+ socket factory with hostname verification as configured, or {@code null} for plain TCP
-     * @throws InvalidConfigurationException naming the setting and file when TLS material cannot be used
+     * @return a TLS 1.2+ socket factory with hostname verification as configured; for plain TCP a plain factory
+     *         (tunnelling through the proxy if one is set); sockets always have TCP_NODELAY
+     * @throws InvalidConfigurationException naming the setting and file when TLS material or options cannot be used
      */
     static SocketFactory socketFactory(ConnectionSettings s) {
+        HttpProxy proxy = proxy(s);
         if (!s.transport.tls()) {
-            return null;
+            return proxy == null ? NoDelaySocketFactory.direct() : new NoDelaySocketFactory(proxy.socketFactory());
         }
+        SSLContext context;
         try {
             TlsContexts.Builder b = TlsContexts.builder();
             if (s.caFile != null) {
@@ -31,12 +44,61 @@ final class TlsSetup {
             }
             if (s.certFile != null) {
                 b.clientCertificate(s.certFile, "cert.file", s.keyFile, "key.file");
+            } else if (s.keystoreFile != null) {
+                char[] password = s.keystorePassword.toCharArray();
+                b.clientKeyStore(s.keystoreFile, password, s.keystoreAlias, KEYSTORE_SETTINGS);
+                java.util.Arrays.fill(password, '\0');
             }
-            SSLContext context = b.build();
-            return SafeSocketFactory.builder(context).hostnameVerification(s.hostnameVerification).build();
+            context = b.build();
         } catch (TlsMaterialException e) {
             String setting = e.setting() == null ? "tls" : e.setting();
             throw new InvalidConfigurationException(setting, e.getMessage(), e);
         }
+        SafeSocketFactory.Builder f = SafeSocketFactory.builder(context).hostnameVerification(s.hostnameVerification);
+        try {
+            f.protocols(s.tlsProtocols);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidConfigurationException("tls.protocols", e.getMessage());
+        }
+        try {
+            f.cipherSuites(s.tlsCipherSuites);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidConfigurationException("tls.cipher.suites", e.getMessage());
+        }
+        f.applicationProtocols(s.transport.alpn);
+        f.proxy(proxy);
+        if (s.transport.websocket) {
+            f.socketDecorator(WebSocketUpgradeCheck.decorator(s.serverUri(), upgradeHint(s)));
+        }
+        return f.build();
+    }
+
+    /** @return the HTTP proxy of the settings, or null */
+    static HttpProxy proxy(ConnectionSettings s) {
+        if (!s.proxied()) {
+            return null;
+        }
+        char[] password = s.proxyPassword.toCharArray();
+        try {
+            return HttpProxy.builder(s.proxyHost, s.proxyPort).credentials(s.proxyUsername, password)
+                    .settings("proxy.host", "proxy.username", "proxy.password").build();
+        } catch (IllegalArgumentException e) {
+            throw new InvalidConfigurationException("proxy.host", e.getMessage());
+        } finally {
+            java.util.Arrays.fill(password, '\0');
+        }
+    }
+
+    private static Supplier<String> upgradeHint(ConnectionSettings s) {
+        if (s.sigv4 != null) {
+            SigV4WebSocketUrl signer = s.sigv4;
+            return () -> "the signed URL was not accepted: check the AWS credentials (" + signer.lastCredentials()
+                    + "; " + AwsCredentialsChain.ACCESS_KEY_SETTING + ", " + AwsCredentialsChain.PROFILE_SETTING + ", "
+                    + AwsCredentialsChain.FILE_SETTING + "): expired temporary credentials must be refreshed; their "
+                    + "policy must allow iot:Connect; also check aws.region (" + signer.region()
+                    + ") and the gateway clock; the connection keeps retrying and signs again each time";
+        }
+        return () -> "check the custom authorizer settings (custom.auth.name, custom.auth.token.key.name, "
+                + "custom.auth.token.value, custom.auth.token.signature, username, password)";
     }
 }
