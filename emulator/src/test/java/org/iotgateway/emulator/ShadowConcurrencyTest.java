@@ -1,0 +1,147 @@
+package org.iotgateway.emulator;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.junit.jupiter.api.Test;
+
+/** Ten clients updating one shadow at the same time end with a consistent version history. */
+class ShadowConcurrencyTest extends EmulatorTestBase {
+    private static final int CLIENTS = 10;
+
+    @Test
+    void concurrentUpdatesGetUniqueContiguousVersionsAndNoneIsLost() throws Exception {
+        String thing = unique("busy");
+        String prefix = "$aws/things/" + thing + "/shadow";
+        int perClient = 20;
+        List<TestClient> clients = new ArrayList<>();
+        for (int i = 0; i < CLIENTS; i++) {
+            clients.add(client(prefix + "/update/accepted", prefix + "/update/rejected"));
+        }
+        ConcurrentLinkedQueue<Long> versions = new ConcurrentLinkedQueue<>();
+        ExecutorService pool = Executors.newFixedThreadPool(CLIENTS);
+        try {
+            List<Future<?>> done = new ArrayList<>();
+            for (int i = 0; i < CLIENTS; i++) {
+                int id = i;
+                TestClient c = clients.get(i);
+                done.add(pool.submit(() -> {
+                    for (int k = 0; k < perClient; k++) {
+                        c.publish(prefix + "/update", "{\"state\":{\"reported\":{\"c" + id + "\":" + k
+                                + ",\"last\":\"c" + id + "-" + k + "\"}},\"clientToken\":\"c" + id + "-" + k + "\"}");
+                    }
+                    for (int k = 0; k < perClient; k++) {
+                        JsonNode acc = c.awaitToken(prefix + "/update/accepted", "c" + id + "-" + k);
+                        versions.add(acc.get("version").asLong());
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : done) {
+                f.get(60, TimeUnit.SECONDS);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        int total = CLIENTS * perClient;
+        Set<Long> unique = new TreeSet<>(versions);
+        assertEquals(total, versions.size());
+        assertEquals(total, unique.size(), "every accepted version is unique");
+        assertEquals(1L, ((TreeSet<Long>) unique).first());
+        assertEquals((long) total, ((TreeSet<Long>) unique).last(), "no gaps: 1.." + total);
+
+        JsonNode doc = json(emulator.shadow(thing, null).orElseThrow());
+        assertEquals(total, doc.get("version").asInt());
+        for (int i = 0; i < CLIENTS; i++) {
+            // each client's updates were applied in its own order: its last value survives
+            assertEquals(perClient - 1, doc.at("/state/reported/c" + i).asInt(), doc.toString());
+        }
+    }
+
+    @Test
+    void optimisticIncrementsWithVersionsLoseNothing() throws Exception {
+        String thing = unique("counter");
+        String prefix = "$aws/things/" + thing + "/shadow";
+        emulator.setReported(thing, null, "{\"counter\":0}");
+        int increments = 3;
+        List<TestClient> clients = new ArrayList<>();
+        for (int i = 0; i < CLIENTS; i++) {
+            clients.add(client(prefix + "/get/accepted", prefix + "/update/accepted", prefix + "/update/rejected"));
+        }
+        ConcurrentLinkedQueue<Long> versions = new ConcurrentLinkedQueue<>();
+        ConcurrentLinkedQueue<Integer> conflicts = new ConcurrentLinkedQueue<>();
+        ExecutorService pool = Executors.newFixedThreadPool(CLIENTS);
+        try {
+            List<Future<?>> done = new ArrayList<>();
+            for (int i = 0; i < CLIENTS; i++) {
+                int id = i;
+                TestClient c = clients.get(i);
+                done.add(pool.submit(() -> {
+                    int ok = 0;
+                    int attempt = 0;
+                    while (ok < increments) {
+                        String t = "o" + id + "-" + attempt++;
+                        c.publish(prefix + "/get", "{\"clientToken\":\"" + t + "g\"}");
+                        JsonNode doc = c.awaitToken(prefix + "/get/accepted", t + "g");
+                        long version = doc.get("version").asLong();
+                        int counter = doc.at("/state/reported/counter").asInt();
+                        c.publish(prefix + "/update", "{\"state\":{\"reported\":{\"counter\":" + (counter + 1)
+                                + "}},\"version\":" + version + ",\"clientToken\":\"" + t + "u\"}");
+                        JsonNode reply = awaitEither(c, prefix, t + "u");
+                        if (reply.has("code")) {
+                            assertEquals(409, reply.get("code").asInt());
+                            conflicts.add(1);
+                        } else {
+                            versions.add(reply.get("version").asLong());
+                            ok++;
+                        }
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : done) {
+                f.get(90, TimeUnit.SECONDS);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertEquals(CLIENTS * increments, versions.size());
+        assertEquals(CLIENTS * increments, new TreeSet<>(versions).size(), "every accepted version is unique");
+        JsonNode doc = json(emulator.shadow(thing, null).orElseThrow());
+        assertEquals(CLIENTS * increments, doc.at("/state/reported/counter").asInt(), "no lost increment");
+        assertEquals(1 + CLIENTS * increments, doc.get("version").asInt());
+    }
+
+    /** The accepted or the rejected reply carrying the token, whichever comes. */
+    private static JsonNode awaitEither(TestClient c, String prefix, String token) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (System.nanoTime() < deadline) {
+            for (TestClient.Received r : c.drain(prefix + "/update/accepted")) {
+                if (token.equals(r.json().path("clientToken").asText())) {
+                    return r.json();
+                }
+            }
+            for (TestClient.Received r : c.drain(prefix + "/update/rejected")) {
+                if (token.equals(r.json().path("clientToken").asText())) {
+                    return r.json();
+                }
+            }
+            try {
+                Thread.sleep(2);
+            } catch (InterruptedException e) {
+                throw new AssertionError(e);
+            }
+        }
+        throw new AssertionError("no reply for " + token);
+    }
+}
