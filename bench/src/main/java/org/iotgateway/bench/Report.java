@@ -35,7 +35,8 @@ final class Report {
         md.append("- **Clients:** Paho `org.eclipse.paho.client.mqttv3` ").append(c.pahoVersion())
                 .append(" (raw, and underneath IoTConnection); IoTConnection from ")
                 .append(Machine.jarOf(org.iotgateway.mqtt.internal.Connections.class))
-                .append("; MQTT 3.1.1, clean session, in-memory persistence\n");
+                .append("; MQTT 3.1.1, clean session, in-memory persistence; both clients on the same sockets "
+                        + "(TCP_NODELAY, IoTConnection's default; TLS 1.2/1.3 with hostname verification)\n");
         md.append("- **Load average** (1/5/15 min) before: ").append(loadBefore).append(", after: ").append(loadAfter)
                 .append("; duration ").append(minutes(Duration.between(started, finished))).append('\n');
         md.append("- **Parameters:** payload ").append(c.payloadBytes()).append(" B, not retained; per cell a warm-up of ")

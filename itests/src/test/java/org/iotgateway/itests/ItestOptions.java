@@ -27,6 +27,10 @@ public final class ItestOptions {
     public static final String API_BUNDLE_PROPERTY = "iotgw.bundle.api";
     /** System property: path of the iotgw-mqtt bundle jar. */
     public static final String MQTT_BUNDLE_PROPERTY = "iotgw.bundle.mqtt";
+    /** System property: path of the iotgw-jobs bundle jar. */
+    public static final String JOBS_BUNDLE_PROPERTY = "iotgw.bundle.jobs";
+    /** System property: path of the iotgw-greengrass-discovery bundle jar. */
+    public static final String DISCOVERY_BUNDLE_PROPERTY = "iotgw.bundle.greengrass-discovery";
 
     private ItestOptions() {
     }
@@ -78,6 +82,36 @@ public final class ItestOptions {
         return composite(
                 mavenBundle("org.eclipse.paho", "org.eclipse.paho.client.mqttv3").versionAsInProject(),
                 localBundle(MQTT_BUNDLE_PROPERTY));
+    }
+
+    /**
+     * Jackson (core, annotations, databind), which the jobs and greengrass-discovery bundles import.
+     *
+     * @return the options
+     */
+    public static Option jackson() {
+        return composite(
+                mavenBundle("com.fasterxml.jackson.core", "jackson-annotations").versionAsInProject(),
+                mavenBundle("com.fasterxml.jackson.core", "jackson-core").versionAsInProject(),
+                mavenBundle("com.fasterxml.jackson.core", "jackson-databind").versionAsInProject());
+    }
+
+    /**
+     * The jobs bundle (with Jackson). Needs {@link #mqtt()} for an IoTConnection.
+     *
+     * @return the options
+     */
+    public static Option jobs() {
+        return composite(jackson(), localBundle(JOBS_BUNDLE_PROPERTY));
+    }
+
+    /**
+     * The Greengrass discovery bundle, without Jackson (combine with {@link #jobs()} or {@link #jackson()}).
+     *
+     * @return the options
+     */
+    public static Option greengrassDiscovery() {
+        return localBundle(DISCOVERY_BUNDLE_PROPERTY);
     }
 
     /**

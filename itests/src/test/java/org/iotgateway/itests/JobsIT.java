@@ -1,0 +1,428 @@
+package org.iotgateway.itests;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertNotNull;
+import static org.junit.Assert.assertTrue;
+import static org.junit.Assert.fail;
+import static org.ops4j.pax.exam.CoreOptions.options;
+import static org.ops4j.pax.exam.CoreOptions.systemProperty;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.HttpURLConnection;
+import java.net.URL;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Dictionary;
+import java.util.Hashtable;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+
+import javax.inject.Inject;
+
+import org.iotgateway.api.ConnectionState;
+import org.iotgateway.api.IoTConnection;
+import org.iotgateway.api.jobs.JobExecution;
+import org.iotgateway.api.jobs.JobsErrorCode;
+import org.iotgateway.api.jobs.JobHandler;
+import org.iotgateway.api.jobs.JobOutcome;
+import org.iotgateway.api.jobs.JobsRejectedException;
+import org.iotgateway.api.jobs.JobsService;
+import org.junit.After;
+import org.junit.Before;
+import org.junit.Test;
+import org.junit.runner.RunWith;
+import org.ops4j.pax.exam.Option;
+import org.ops4j.pax.exam.junit.PaxExam;
+import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
+import org.ops4j.pax.exam.spi.reactors.PerClass;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.InvalidSyntaxException;
+import org.osgi.framework.ServiceEvent;
+import org.osgi.framework.ServiceListener;
+import org.osgi.framework.ServiceReference;
+import org.osgi.framework.ServiceRegistration;
+import org.osgi.service.cm.Configuration;
+import org.osgi.service.cm.ConfigurationAdmin;
+import org.osgi.service.metatype.AttributeDefinition;
+import org.osgi.service.metatype.MetaTypeInformation;
+import org.osgi.service.metatype.MetaTypeService;
+import org.osgi.service.metatype.ObjectClassDefinition;
+
+/**
+ * The jobs bundle in a real framework, against the AWS IoT emulator (running in the host JVM, see
+ * {@link TestEmulator}): the bundles start, the metatype OCD, a jobs configuration next to a connection
+ * configuration registers a JobsService, a whiteboard JobHandler runs a job created on the emulator
+ * (through its admin HTTP endpoint) to SUCCEEDED, an invalid configuration registers nothing, deleting
+ * the configuration removes the service.
+ */
+@RunWith(PaxExam.class)
+@ExamReactorStrategy(PerClass.class)
+public class JobsIT {
+
+    private static final String CONNECTION_FACTORY_PID = "org.iotgateway.mqtt.connection";
+    private static final String JOBS_FACTORY_PID = "org.iotgateway.jobs";
+
+    private static final long TIMEOUT_MS = 10_000;
+    private static final long ABSENCE_MS = 1_500;
+    private static final AtomicInteger COUNTER = new AtomicInteger();
+
+    @Inject
+    private BundleContext context;
+
+    @Inject
+    private ConfigurationAdmin configurationAdmin;
+
+    @Inject
+    private MetaTypeService metaTypeService;
+
+    private final List<Configuration> configurations = new ArrayList<>();
+    private final List<ServiceRegistration<?>> registrations = new ArrayList<>();
+    private final List<ServiceReference<?>> gotten = new ArrayList<>();
+    private final List<ServiceListener> listeners = new ArrayList<>();
+
+    /** Host side: starts the emulator (once per JVM) and provisions the framework. */
+    @org.ops4j.pax.exam.Configuration
+    public Option[] configuration() {
+        TestEmulator.ensureStarted();
+        return options(
+                ItestOptions.runtime(),
+                ItestOptions.mqtt(),
+                ItestOptions.jobs(),
+                systemProperty(TestEmulator.MQTT_PORT_PROPERTY).value(System.getProperty(TestEmulator.MQTT_PORT_PROPERTY)),
+                systemProperty(TestEmulator.ADMIN_PORT_PROPERTY).value(System.getProperty(TestEmulator.ADMIN_PORT_PROPERTY)));
+    }
+
+    @Before
+    public void jobsBundleIsActive() {
+        Bundles.assertActive(Bundles.ours(context, ItestOptions.JOBS_BUNDLE_PROPERTY));
+    }
+
+    @After
+    public void cleanUp() {
+        for (ServiceListener l : listeners) {
+            context.removeServiceListener(l);
+        }
+        for (ServiceRegistration<?> r : registrations) {
+            try {
+                r.unregister();
+            } catch (IllegalStateException alreadyGone) {
+                // unregistered by the test
+            }
+        }
+        for (ServiceReference<?> r : gotten) {
+            context.ungetService(r);
+        }
+        // jobs configurations first, their connection last
+        for (int i = configurations.size() - 1; i >= 0; i--) {
+            try {
+                configurations.get(i).delete();
+            } catch (IOException | IllegalStateException alreadyGone) {
+                // deleted by the test
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------------------------ tests
+
+    @Test
+    public void bundlesAreActiveAndTheOcdIsReadable() {
+        Bundles.assertActive(Bundles.ours(context, ItestOptions.API_BUNDLE_PROPERTY));
+        Bundles.assertActive(Bundles.ours(context, ItestOptions.MQTT_BUNDLE_PROPERTY));
+        Bundle jobs = Bundles.ours(context, ItestOptions.JOBS_BUNDLE_PROPERTY);
+        Bundles.assertActive(jobs);
+        assertEquals("org.iotgateway.jobs", jobs.getSymbolicName());
+        for (String jackson : Arrays.asList("com.fasterxml.jackson.core.jackson-core",
+                "com.fasterxml.jackson.core.jackson-databind", "com.fasterxml.jackson.core.jackson-annotations")) {
+            Bundles.assertActive(Bundles.find(context, jackson));
+        }
+
+        MetaTypeInformation info = metaTypeService.getMetaTypeInformation(jobs);
+        assertNotNull("metatype information of the jobs bundle", info);
+        assertTrue("factory PIDs " + Arrays.toString(info.getFactoryPids()),
+                Arrays.asList(info.getFactoryPids()).contains(JOBS_FACTORY_PID));
+        ObjectClassDefinition ocd = info.getObjectClassDefinition(JOBS_FACTORY_PID, null);
+        assertEquals("AWS IoT Jobs", ocd.getName());
+        AttributeDefinition[] ads = ocd.getAttributeDefinitions(ObjectClassDefinition.ALL);
+        List<String> ids = new ArrayList<>();
+        for (AttributeDefinition ad : ads) {
+            ids.add(ad.getID());
+            if ("IoTConnection.target".equals(ad.getID())) {
+                assertArrayEquals(new String[] { "(connection.id=aws)" }, ad.getDefaultValue());
+            }
+            if ("auto.execute".equals(ad.getID())) {
+                assertEquals(AttributeDefinition.BOOLEAN, ad.getType());
+            }
+        }
+        assertTrue("attributes " + ids, ids.containsAll(Arrays.asList("thing.name", "IoTConnection.target",
+                "auto.execute", "step.timeout", "qos", "operation.timeout", "handler.wait", "cancel.wait",
+                "subscriptions")));
+    }
+
+    @Test
+    public void whiteboardHandlerRunsAJobToSucceeded() throws Exception {
+        String connectionId = unique("jobs-conn");
+        String thing = unique("itest-thing");
+        String operation = unique("itest-op");
+        String jobId = unique("itest-job");
+        connectToEmulator(connectionId);
+
+        Configuration jobsConfiguration = createConfiguration(JOBS_FACTORY_PID, jobsProperties(thing, connectionId));
+        ServiceReference<JobsService> ref = awaitService(JobsService.class, "(thing.name=" + thing + ")");
+        assertEquals(thing, ref.getProperty(JobsService.THING_NAME));
+        assertEquals(connectionId, ref.getProperty(JobsService.CONNECTION_ID));
+        assertEquals(Boolean.TRUE, ref.getProperty(JobsService.AUTO_EXECUTE));
+        JobsService jobs = getService(ref);
+        assertEquals(thing, jobs.thingName());
+        assertTrue("nothing pending yet", jobs.listPendingAndWait().isEmpty());
+
+        // the whiteboard handler: reports progress, waits for the test to see it, succeeds
+        BlockingQueue<JobExecution> executions = new LinkedBlockingQueue<>();
+        CountDownLatch release = new CountDownLatch(1);
+        JobHandler handler = (execution, jobContext) -> {
+            executions.add(execution);
+            jobContext.reportProgressAndWait(Map.of("step", "working"));
+            if (!release.await(TIMEOUT_MS, TimeUnit.MILLISECONDS)) {
+                return JobOutcome.failed("the test did not release the handler");
+            }
+            return JobOutcome.succeeded(Map.of("result", "done"));
+        };
+        Hashtable<String, Object> handlerProperties = new Hashtable<>();
+        handlerProperties.put(JobHandler.OPERATION, operation);
+        registrations.add(context.registerService(JobHandler.class, handler, handlerProperties));
+
+        // a job for the thing, created on the emulator through its admin endpoint
+        String created = admin("POST", "/jobs", "{\"jobId\":\"" + jobId + "\",\"document\":{\"operation\":\""
+                + operation + "\",\"step\":1},\"things\":[\"" + thing + "\"]}");
+        assertTrue(created, created.contains(jobId));
+
+        JobExecution execution = executions.poll(TIMEOUT_MS, TimeUnit.MILLISECONDS);
+        assertNotNull("the handler was not called within " + TIMEOUT_MS + " ms; emulator: "
+                + adminOrError("/things/" + thing + "/jobs"), execution);
+        assertEquals(jobId, execution.jobId());
+        assertEquals(thing, execution.thingName());
+        assertEquals(operation, execution.jobDocument().orElseThrow().content().get("operation"));
+
+        // the progress report reached the service: IN_PROGRESS with the status detail
+        String path = "/things/" + thing + "/jobs/" + jobId;
+        await("the execution to be IN_PROGRESS with step=working",
+                () -> hasStatus(adminOrError(path), "IN_PROGRESS") && adminOrError(path).contains("\"working\""),
+                () -> adminOrError(path));
+        assertTrue("still pending while the handler runs", jobs.listPendingAndWait().contains(jobId));
+
+        release.countDown();
+        await("the execution to be SUCCEEDED on the emulator", () -> hasStatus(adminOrError(path), "SUCCEEDED"),
+                () -> adminOrError(path));
+        String finalState = admin("GET", path, null);
+        assertTrue(finalState, compact(finalState).contains("\"statusDetails\":{\"result\":\"done\"}"));
+
+        // and through the JobsService: no longer pending, described as SUCCEEDED
+        assertFalse("no longer pending", jobs.listPendingAndWait().contains(jobId));
+        // (like AWS IoT, the emulator answers a describe of a finished execution with TerminalStateReached)
+        try {
+            Optional<JobExecution> described = jobs.describeAndWait(jobId, 0, false);
+            fail("describe of the finished execution answered " + described);
+        } catch (JobsRejectedException e) {
+            assertEquals(e.toString(), JobsErrorCode.TERMINAL_STATE_REACHED, e.errorCode());
+            assertTrue(e.getMessage(), e.getMessage().contains("SUCCEEDED"));
+        }
+        assertEquals("the handler ran once", 0, executions.size());
+
+        // deleting the configuration removes the service
+        jobsConfiguration.delete();
+        awaitNoService(JobsService.class, "(thing.name=" + thing + ")");
+    }
+
+    @Test
+    public void invalidConfigurationRegistersNoService() throws Exception {
+        String connectionId = unique("jobs-conn");
+        connectToEmulator(connectionId);
+
+        AtomicInteger registered = new AtomicInteger();
+        ServiceListener listener = event -> {
+            if (event.getType() == ServiceEvent.REGISTERED) {
+                registered.incrementAndGet();
+            }
+        };
+        context.addServiceListener(listener, "(objectClass=" + JobsService.class.getName() + ")");
+        listeners.add(listener);
+
+        // a thing name with a space is not a valid thing name
+        createConfiguration(JOBS_FACTORY_PID, jobsProperties("bad thing", connectionId));
+        Thread.sleep(ABSENCE_MS);
+        assertEquals("JobsService services registered for the invalid configuration", 0, registered.get());
+        assertEquals(0, context.getServiceReferences(JobsService.class, "(connection.id=" + connectionId + ")").size());
+
+        // a valid one next to it works (the framework is not just slow)
+        String thing = unique("itest-thing");
+        createConfiguration(JOBS_FACTORY_PID, jobsProperties(thing, connectionId));
+        awaitService(JobsService.class, "(thing.name=" + thing + ")");
+        assertEquals(1, registered.get());
+        assertEquals(1, context.getServiceReferences(JobsService.class, "(connection.id=" + connectionId + ")").size());
+    }
+
+    // ---------------------------------------------------------------------------------- helpers
+
+    private static String unique(String prefix) {
+        return prefix + "-" + System.currentTimeMillis() % 100_000 + "-" + COUNTER.incrementAndGet();
+    }
+
+    private void connectToEmulator(String connectionId) throws IOException {
+        Hashtable<String, Object> p = new Hashtable<>();
+        p.put("connection.id", connectionId);
+        p.put("endpoint", "127.0.0.1");
+        p.put("port", Integer.parseInt(requiredProperty(TestEmulator.MQTT_PORT_PROPERTY)));
+        p.put("transport", "tcp");
+        p.put("client.id", connectionId + "-client");
+        p.put("reconnect.backoff.base.ms", 200L);
+        p.put("queue.drain.frequency", 0.0d);
+        p.put("operation.timeout", 10);
+        createConfiguration(CONNECTION_FACTORY_PID, p);
+        IoTConnection connection = getService(
+                awaitService(IoTConnection.class, "(connection.id=" + connectionId + ")"));
+        await("connection " + connectionId + " to be CONNECTED to the emulator",
+                () -> connection.state() == ConnectionState.CONNECTED, () -> "state " + connection.state());
+    }
+
+    private static Dictionary<String, Object> jobsProperties(String thing, String connectionId) {
+        Hashtable<String, Object> p = new Hashtable<>();
+        p.put("thing.name", thing);
+        p.put("IoTConnection.target", "(connection.id=" + connectionId + ")");
+        p.put("auto.execute", Boolean.TRUE);
+        p.put("operation.timeout", 10);
+        p.put("handler.wait", 10);
+        p.put("cancel.wait", 5);
+        return p;
+    }
+
+    private Configuration createConfiguration(String factoryPid, Dictionary<String, Object> properties)
+            throws IOException {
+        Configuration c = configurationAdmin.createFactoryConfiguration(factoryPid, "?");
+        configurations.add(c);
+        c.update(properties);
+        return c;
+    }
+
+    private <S> S getService(ServiceReference<S> ref) {
+        S service = context.getService(ref);
+        assertNotNull("service " + ref + " went away", service);
+        gotten.add(ref);
+        return service;
+    }
+
+    private <S> ServiceReference<S> awaitService(Class<S> type, String filter) {
+        List<ServiceReference<S>> found = new ArrayList<>();
+        await(type.getSimpleName() + " " + filter, () -> {
+            found.clear();
+            found.addAll(references(type, filter));
+            return !found.isEmpty();
+        });
+        return found.get(0);
+    }
+
+    private <S> void awaitNoService(Class<S> type, String filter) {
+        await("no " + type.getSimpleName() + " " + filter, () -> references(type, filter).isEmpty());
+    }
+
+    private <S> List<ServiceReference<S>> references(Class<S> type, String filter) {
+        try {
+            return new ArrayList<>(context.getServiceReferences(type, filter));
+        } catch (InvalidSyntaxException e) {
+            throw new AssertionError(filter, e);
+        }
+    }
+
+    private static String requiredProperty(String name) {
+        String value = System.getProperty(name);
+        assertNotNull("system property " + name + " (set by the @Configuration method on the host)", value);
+        return value;
+    }
+
+    private static boolean hasStatus(String executionJson, String status) {
+        return compact(executionJson).contains("\"status\":\"" + status + "\"");
+    }
+
+    /** The emulator pretty-prints its JSON; the values the tests look for contain no white space. */
+    private static String compact(String json) {
+        return json.replaceAll("\\s+", "");
+    }
+
+    private static String adminOrError(String path) {
+        try {
+            return admin("GET", path, null);
+        } catch (IOException | AssertionError e) {
+            return "(admin " + path + ": " + e.getMessage() + ")";
+        }
+    }
+
+    /** A request to the emulator's admin endpoint; fails on a status other than 2xx. */
+    private static String admin(String method, String path, String body) throws IOException {
+        URL url = new URL("http://127.0.0.1:" + requiredProperty(TestEmulator.ADMIN_PORT_PROPERTY) + path);
+        HttpURLConnection c = (HttpURLConnection) url.openConnection();
+        try {
+            c.setConnectTimeout(5_000);
+            c.setReadTimeout(5_000);
+            c.setRequestMethod(method);
+            if (body != null) {
+                c.setDoOutput(true);
+                c.setRequestProperty("Content-Type", "application/json");
+                try (OutputStream out = c.getOutputStream()) {
+                    out.write(body.getBytes(StandardCharsets.UTF_8));
+                }
+            }
+            int status = c.getResponseCode();
+            InputStream in = status >= 400 ? c.getErrorStream() : c.getInputStream();
+            String text = in == null ? "" : read(in);
+            if (status / 100 != 2) {
+                throw new AssertionError(method + " " + path + " answered " + status + ": " + text);
+            }
+            return text;
+        } finally {
+            c.disconnect();
+        }
+    }
+
+    private static String read(InputStream in) throws IOException {
+        try (in) {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            in.transferTo(out);
+            return out.toString(StandardCharsets.UTF_8);
+        }
+    }
+
+    private static void assertArrayEquals(String[] expected, String[] actual) {
+        assertEquals(Arrays.toString(expected), Arrays.toString(actual));
+    }
+
+    private static void await(String what, BooleanSupplier condition) {
+        await(what, condition, () -> "");
+    }
+
+    private static void await(String what, BooleanSupplier condition, Supplier<String> detail) {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(TIMEOUT_MS);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                fail("timed out after " + TIMEOUT_MS + " ms waiting for " + what + " " + detail.get());
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError("interrupted waiting for " + what, e);
+            }
+        }
+    }
+}
