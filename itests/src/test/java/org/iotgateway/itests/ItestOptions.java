@@ -29,6 +29,8 @@ public final class ItestOptions {
     public static final String MQTT_BUNDLE_PROPERTY = "iotgw.bundle.mqtt";
     /** System property: path of the iotgw-jobs bundle jar. */
     public static final String JOBS_BUNDLE_PROPERTY = "iotgw.bundle.jobs";
+    /** System property: path of the iotgw-shadow bundle jar. */
+    public static final String SHADOW_BUNDLE_PROPERTY = "iotgw.bundle.shadow";
     /** System property: path of the iotgw-greengrass-discovery bundle jar. */
     public static final String DISCOVERY_BUNDLE_PROPERTY = "iotgw.bundle.greengrass-discovery";
 
@@ -103,6 +105,16 @@ public final class ItestOptions {
      */
     public static Option jobs() {
         return composite(jackson(), localBundle(JOBS_BUNDLE_PROPERTY));
+    }
+
+    /**
+     * The device shadow bundle, without Jackson (combine with {@link #jobs()} or {@link #jackson()}).
+     * Needs {@link #mqtt()} for an IoTConnection.
+     *
+     * @return the options
+     */
+    public static Option shadow() {
+        return localBundle(SHADOW_BUNDLE_PROPERTY);
     }
 
     /**
