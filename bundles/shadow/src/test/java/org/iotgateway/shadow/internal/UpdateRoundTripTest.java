@@ -42,6 +42,22 @@ class UpdateRoundTripTest extends EmulatorTestBase {
             }
         }
 
+        // the same loop on IoTConnection directly: splits the cost between the connection and the shadow layer
+        String direct = "$aws/things/" + unique("rt-direct") + "/shadow/update";
+        BlockingQueue<String> directAccepted = new ArrayBlockingQueue<>(16);
+        connection.subscribeAndWait(direct + "/accepted", org.iotgateway.api.QoS.AT_LEAST_ONCE, m -> directAccepted.add(m.topic()));
+        long[] conn = new long[COUNT];
+        for (int i = -WARMUP; i < COUNT; i++) {
+            byte[] body = ("{\"state\":{\"reported\":{\"n\":" + i + "}},\"clientToken\":\"d" + (i + WARMUP) + "\"}")
+                    .getBytes(StandardCharsets.UTF_8);
+            long start = System.nanoTime();
+            connection.publish(direct, body, org.iotgateway.api.QoS.AT_LEAST_ONCE);
+            assertEquals(direct + "/accepted", directAccepted.poll(10, TimeUnit.SECONDS));
+            if (i >= 0) {
+                conn[i] = System.nanoTime() - start;
+            }
+        }
+
         String thing = unique("rt-raw");
         String prefix = "$aws/things/" + thing + "/shadow/update";
         MqttAsyncClient raw = new MqttAsyncClient("tcp://" + emulator.host() + ":" + emulator.mqttPort(), unique("raw"),
@@ -83,7 +99,7 @@ class UpdateRoundTripTest extends EmulatorTestBase {
             raw.close();
         }
         System.out.println("shadow update round trip over " + COUNT + " updates: ShadowService " + describe(ours)
-                + "; raw Paho " + describe(paho));
+                + "; IoTConnection directly " + describe(conn) + "; raw Paho " + describe(paho));
     }
 
     private static String describe(long[] nanos) {
