@@ -11,7 +11,6 @@ import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLException;
 
 import io.moquette.broker.ClientDescriptor;
-import io.moquette.broker.ISslContextCreator;
 import io.moquette.broker.Server;
 import io.moquette.broker.config.MemoryConfig;
 import io.moquette.interception.AbstractInterceptHandler;
@@ -33,14 +32,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The embedded Moquette 0.17 broker: plain TCP, TLS with required client certificates and WebSocket
- * listeners. Can be stopped and started again on the same ports (a new Moquette {@link Server} each
- * time).
+ * The embedded Moquette 0.17 broker behind the emulator's own listeners ({@link FrontEnd}: plain
+ * TCP, TLS with required client certificates, WebSocket), Moquette itself listening on the loopback
+ * only. Can be stopped and started again on the same public ports (a new Moquette {@link Server}
+ * each time).
  */
 public final class Broker {
     private static final Logger LOG = LoggerFactory.getLogger(Broker.class);
     /** Client id the emulator's own publishes are attributed to (Moquette does not intercept them). */
     public static final String SELF_CLIENT_ID = "iotgw-emulator";
+    private static final String INTERNAL_HOST = "127.0.0.1";
 
     /** Receives every publish a client makes on a {@code $aws/} topic (called on a Moquette thread). */
     @FunctionalInterface
@@ -56,9 +57,7 @@ public final class Broker {
     private int tlsPort;
     private int wsPort;
     private volatile Server server;
-    private WebSocketBridge bridge;
-    /** TCP port kept for the WebSocket bridge when the public TCP listener is disabled. */
-    private int internalTcpPort;
+    private volatile FrontEnd frontEnd;
 
     /**
      * @param mqttPort plain TCP port, 0 for an ephemeral port, -1 to disable
@@ -79,15 +78,11 @@ public final class Broker {
         if (server != null) {
             return;
         }
+        // Moquette listens on the loopback only; clients reach it through the front end's relays
         Properties p = new Properties();
-        p.setProperty("host", host);
-        // the WebSocket bridge relays to the TCP listener, so it runs even when TCP is "disabled"
-        boolean internalTcp = mqttPort < 0 && wsPort >= 0;
-        p.setProperty("port", internalTcp ? Integer.toString(internalTcpPort) : portValue(mqttPort));
-        p.setProperty("ssl_port", portValue(tlsPort));
-        // Moquette's own WebSocket listener refuses "/mqtt?<SigV4 query>": the bridge serves WebSocket
+        p.setProperty("host", INTERNAL_HOST);
+        p.setProperty("port", "0");
         p.setProperty("websocket_port", "disabled");
-        p.setProperty("need_client_auth", "true");
         p.setProperty("allow_anonymous", "true");
         p.setProperty("persistence_enabled", "false");
         p.setProperty("telemetry_enabled", "false");
@@ -97,60 +92,102 @@ public final class Broker {
         p.setProperty("netty.mqtt.message_size", Integer.toString(maxMessageBytes));
         p.setProperty("buffer_flush_millis", "immediate");
         p.setProperty("intercept.thread_pool.size", "1");
-        ISslContextCreator ssl = () -> {
-            try {
-                return SslContextBuilder.forServer(pki.serverKeyManagers())
-                        .trustManager(pki.clientTrustManagers())
-                        .clientAuth(ClientAuth.REQUIRE)
-                        .sslProvider(SslProvider.JDK)
-                        .build();
-            } catch (SSLException e) {
-                throw new EmulatorException("cannot build the broker's TLS context", e);
-            }
-        };
         Server s = new Server();
         try {
             List<InterceptHandler> handlers = List.of(new Interceptor());
-            s.startServer(new MemoryConfig(p), handlers, ssl, null, null);
+            s.startServer(new MemoryConfig(p), handlers);
         } catch (IOException | RuntimeException e) {
             try {
                 s.stopServer();
             } catch (RuntimeException ignored) {
                 // a half-started server
             }
-            throw new EmulatorException("cannot start the MQTT broker on " + host + ": " + e.getMessage(), e);
+            throw new EmulatorException("cannot start the MQTT broker: " + e.getMessage(), e);
         }
-        // Moquette records the bound ports from a listener that runs on its event loop, in a plain
+        // Moquette records the bound port from a listener that runs on its event loop, in a plain
         // HashMap that getPort() also writes to: let that listener run before asking
         drainBossLoops(s);
-        int boundTcp = mqttPort >= 0 || internalTcp ? awaitPort(s::getPort) : -1;
-        int boundTls = tlsPort >= 0 ? awaitPort(s::getSslPort) : -1;
-        if (((mqttPort >= 0 || internalTcp) && boundTcp <= 0) || (tlsPort >= 0 && boundTls <= 0)) {
+        int internalPort = awaitPort(s::getPort);
+        if (internalPort <= 0) {
             fastShutdownEventLoops(s);
             s.stopServer();
-            throw new EmulatorException("the MQTT broker could not bind its ports on " + host + " (tcp " + mqttPort
-                    + ", tls " + tlsPort + ")");
+            throw new EmulatorException("the MQTT broker could not bind a port on " + INTERNAL_HOST);
         }
-        if (wsPort >= 0) {
-            WebSocketBridge b = new WebSocketBridge(host, maxMessageBytes);
-            try {
-                wsPort = b.start(wsPort, loopbackFor(host), boundTcp);
-            } catch (RuntimeException e) {
-                fastShutdownEventLoops(s);
-                s.stopServer();
-                throw e;
-            }
-            bridge = b;
-        }
-        if (internalTcp) {
-            internalTcpPort = boundTcp;
-        } else {
-            mqttPort = boundTcp;
-        }
-        tlsPort = boundTls;
         hardenSessionLoops(s);
+
+        FrontEnd fe = new FrontEnd(host, maxMessageBytes, tlsContext(), clientId -> {
+            if (!isListed(s, clientId)) {
+                return false;
+            }
+            raiseWriteBufferLimit(s, clientId);
+            return true;
+        });
+        try {
+            fe.open(INTERNAL_HOST, internalPort);
+            if (mqttPort >= 0) {
+                mqttPort = fe.bindTcp(mqttPort);
+            }
+            if (tlsPort >= 0) {
+                tlsPort = fe.bindTls(tlsPort);
+            }
+            if (wsPort >= 0) {
+                wsPort = fe.bindWebSocket(wsPort);
+            }
+        } catch (RuntimeException e) {
+            fe.close();
+            fastShutdownEventLoops(s);
+            s.stopServer();
+            throw e;
+        }
+        frontEnd = fe;
         server = s;
         LOG.info("MQTT broker listening on {}: tcp {}, tls {}, websocket {}", host, mqttPort, tlsPort, wsPort);
+    }
+
+    private io.netty.handler.ssl.SslContext tlsContext() {
+        if (tlsPort < 0) {
+            return null;
+        }
+        try {
+            return SslContextBuilder.forServer(pki.serverKeyManagers())
+                    .trustManager(pki.clientTrustManagers())
+                    .clientAuth(ClientAuth.REQUIRE)
+                    .sslProvider(SslProvider.JDK)
+                    .build();
+        } catch (SSLException e) {
+            throw new EmulatorException("cannot build the TLS context", e);
+        }
+    }
+
+    /**
+     * Moquette drops PUBACKs and QoS 0 messages while its connection to a client holds more than
+     * Netty's default 64 KB of unwritten data, which a single large message does. Raise that limit on
+     * the connection (reflection, best effort) before the client may send anything but its CONNECT.
+     */
+    private void raiseWriteBufferLimit(Server s, String clientId) {
+        try {
+            Object registry = field(Server.class, "sessions").get(s);
+            java.lang.reflect.Method retrieve = registry.getClass().getDeclaredMethod("retrieve", String.class);
+            retrieve.setAccessible(true);
+            Object session = retrieve.invoke(registry, clientId);
+            Object connection = session == null ? null : field(session.getClass(), "mqttConnection").get(session);
+            Object channel = connection == null ? null : field(connection.getClass(), "channel").get(connection);
+            if (channel instanceof io.netty.channel.Channel ch) {
+                int high = Math.max(16 * 1024 * 1024, 8 * maxMessageBytes);
+                ch.config().setWriteBufferWaterMark(new io.netty.channel.WriteBufferWaterMark(high / 2, high));
+            }
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            LOG.debug("Cannot raise the write buffer limit for {}: {}", clientId, e.toString());
+        }
+    }
+
+    private static boolean isListed(Server s, String clientId) {
+        for (ClientDescriptor d : s.listConnectedClients()) {
+            if (clientId.equals(d.getClientID())) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static void drainBossLoops(Server s) {
@@ -193,9 +230,9 @@ public final class Broker {
         if (s == null) {
             return;
         }
-        if (bridge != null) {
-            bridge.stop();
-            bridge = null;
+        if (frontEnd != null) {
+            frontEnd.close();
+            frontEnd = null;
         }
         fastShutdownEventLoops(s);
         try {
@@ -347,8 +384,14 @@ public final class Broker {
         Server s = server;
         List<ConnectedClient> out = new ArrayList<>();
         if (s != null) {
+            FrontEnd fe = frontEnd;
             for (ClientDescriptor d : s.listConnectedClients()) {
-                out.add(new ConnectedClient(d.getClientID(), d.getAddress(), d.getPort()));
+                java.net.SocketAddress real = fe == null ? null : fe.clientAddress(d.getPort());
+                if (real instanceof java.net.InetSocketAddress a) {
+                    out.add(new ConnectedClient(d.getClientID(), a.getHostString(), a.getPort()));
+                } else {
+                    out.add(new ConnectedClient(d.getClientID(), d.getAddress(), d.getPort()));
+                }
             }
         }
         out.sort((a, b) -> a.clientId().compareTo(b.clientId()));
@@ -358,14 +401,6 @@ public final class Broker {
     public boolean disconnect(String clientId) {
         Server s = server;
         return s != null && s.disconnectClient(clientId);
-    }
-
-    private static String portValue(int port) {
-        return port < 0 ? "disabled" : Integer.toString(port);
-    }
-
-    private static String loopbackFor(String host) {
-        return "0.0.0.0".equals(host) || "::".equals(host) ? "127.0.0.1" : host;
     }
 
     /** Hands $aws publishes to the sink; never blocks Moquette, never lets an exception escape. */
