@@ -33,6 +33,7 @@ import org.iotgateway.api.ConnectionStateEvent;
 import org.iotgateway.api.QoS;
 import org.iotgateway.mqtt.internal.Conditions.Collector;
 import org.iotgateway.mqtt.internal.spool.MemorySpool;
+import org.iotgateway.testsupport.ConnectProxy;
 import org.iotgateway.testsupport.FreePort;
 import org.iotgateway.testsupport.Mosquitto;
 import org.iotgateway.testsupport.TestPki;

@@ -1,4 +1,4 @@
-package org.iotgateway.tls;
+package org.iotgateway.testsupport;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -20,10 +20,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * requests and the tunnels it opened, records the targets, optionally requires Basic credentials (407 otherwise),
  * and can refuse every tunnel (403). Targets are connected as given (use 127.0.0.1 or localhost).
  */
-final class ConnectProxy implements AutoCloseable {
+public final class ConnectProxy implements AutoCloseable {
 
     /** How the proxy answers. */
-    enum Mode {
+    public enum Mode {
         OPEN, REFUSE, SILENT, NOT_HTTP
     }
 
@@ -31,12 +31,14 @@ final class ConnectProxy implements AutoCloseable {
     private final List<Socket> sockets = new CopyOnWriteArrayList<>();
     private final AtomicInteger requests = new AtomicInteger();
     private final AtomicInteger tunnels = new AtomicInteger();
-    final List<String> targets = new CopyOnWriteArrayList<>();
-    final List<String> heads = new CopyOnWriteArrayList<>();
+    /** The CONNECT targets (host:port) requested so far, in order. */
+    public final List<String> targets = new CopyOnWriteArrayList<>();
+    /** The request heads received so far (request line and headers), in order. */
+    public final List<String> heads = new CopyOnWriteArrayList<>();
     private volatile Mode mode = Mode.OPEN;
     private volatile String requiredCredentials;
 
-    ConnectProxy() throws IOException {
+    public ConnectProxy() throws IOException {
         server = new ServerSocket();
         server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
         Thread t = new Thread(this::acceptLoop, "test-connect-proxy");
@@ -44,27 +46,27 @@ final class ConnectProxy implements AutoCloseable {
         t.start();
     }
 
-    int port() {
+    public int port() {
         return server.getLocalPort();
     }
 
-    ConnectProxy mode(Mode m) {
+    public ConnectProxy mode(Mode m) {
         this.mode = m;
         return this;
     }
 
     /** Requires {@code Proxy-Authorization: Basic base64(user:password)}. */
-    ConnectProxy requireCredentials(String user, String password) {
+    public ConnectProxy requireCredentials(String user, String password) {
         this.requiredCredentials = Base64.getEncoder().encodeToString((user + ":" + password)
                 .getBytes(StandardCharsets.UTF_8));
         return this;
     }
 
-    int requests() {
+    public int requests() {
         return requests.get();
     }
 
-    int tunnels() {
+    public int tunnels() {
         return tunnels.get();
     }
 
@@ -196,7 +198,7 @@ final class ConnectProxy implements AutoCloseable {
     }
 
     /** Closes every open tunnel (the proxy keeps accepting new ones). */
-    void dropTunnels() {
+    public void dropTunnels() {
         sockets.forEach(ConnectProxy::closeQuietly);
         sockets.clear();
     }
