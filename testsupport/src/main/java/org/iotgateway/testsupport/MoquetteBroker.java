@@ -15,7 +15,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
-import java.util.function.IntSupplier;
 import java.util.stream.Stream;
 
 import javax.net.ssl.SSLException;
@@ -224,43 +223,24 @@ public final class MoquetteBroker implements AutoCloseable {
         if (server != null) {
             return;
         }
-        Properties props = new Properties();
-        props.setProperty(IConfig.HOST_PROPERTY_NAME, "127.0.0.1");
-        props.setProperty(IConfig.PORT_PROPERTY_NAME, Integer.toString(port));
-        props.setProperty(IConfig.ALLOW_ANONYMOUS_PROPERTY_NAME, "true");
-        props.setProperty(IConfig.PERSISTENCE_ENABLED_PROPERTY_NAME, "false");
-        props.setProperty(IConfig.DATA_PATH_PROPERTY_NAME, dataDir.toString());
-        props.setProperty(IConfig.ENABLE_TELEMETRY_NAME, "false");
-        props.setProperty(BrokerConstants.NETTY_SO_REUSEADDR_PROPERTY_NAME, "true");
-        if (websocketPort >= 0) {
-            props.setProperty(IConfig.WEB_SOCKET_PORT_PROPERTY_NAME, Integer.toString(websocketPort));
-        }
-        if (tlsServer != null) {
-            props.setProperty(IConfig.SSL_PORT_PROPERTY_NAME, Integer.toString(sslPort));
-            props.setProperty(BrokerConstants.NEED_CLIENT_AUTH, Boolean.toString(needClientAuth));
-        }
-        props.putAll(properties);
-        IConfig config = new MemoryConfig(props);
-        Server candidate = new Server();
-        try {
-            // a null ISslContextCreator makes Moquette read a JKS keystore from the configuration; ours builds
-            // the Netty context straight from the TestPki objects
-            candidate.startServer(config, null, tlsServer == null ? null : this::sslContext, null, null);
-        } catch (IOException | RuntimeException e) {
+        // Ports are chosen here rather than by the system: asking Moquette 0.17 for a port it chose races with
+        // Netty's bind listener on a plain HashMap (ConcurrentModificationException, or a port that stays 0).
+        // A port picked here may be taken by someone else before the bind, so an automatic choice is retried.
+        boolean automatic = port == 0 || (tlsServer != null && sslPort == 0);
+        for (int attempt = 1;; attempt++) {
+            int tryPort = port == 0 ? FreePort.find() : port;
+            int trySslPort = tlsServer != null && sslPort == 0 ? FreePort.find() : sslPort;
             try {
-                candidate.stopServer();
-            } catch (RuntimeException ignored) {
-                // partially started; nothing more to release
+                server = startOn(tryPort, trySslPort);
+                port = tryPort; // remembered: a restart binds the same ports
+                sslPort = trySslPort;
+                break;
+            } catch (IllegalStateException e) {
+                if (!automatic || attempt >= 5) {
+                    throw e;
+                }
+                LOG.info("Moquette could not bind {} (attempt {}), trying other ports", tryPort, attempt);
             }
-            throw new IllegalStateException("Moquette did not start on 127.0.0.1:" + port, e);
-        }
-        server = candidate;
-        // remember the ports chosen on the first start, so a restart binds the same ones
-        if (port == 0) {
-            port = boundPort(candidate::getPort);
-        }
-        if (tlsServer != null && sslPort == 0) {
-            sslPort = boundPort(candidate::getSslPort);
         }
         LOG.info("Moquette started on 127.0.0.1:{}{}", port, tlsServer == null ? "" : " (TLS on " + sslPort + ")");
     }
@@ -372,25 +352,38 @@ public final class MoquetteBroker implements AutoCloseable {
         }
     }
 
-    /**
-     * Moquette records a port chosen by the system in a listener that Netty runs on its event loop after the bind
-     * completed, so right after {@code startServer} it may still read 0.
-     */
-    private static int boundPort(IntSupplier reader) {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        int bound;
-        while ((bound = reader.getAsInt()) == 0) {
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("Moquette did not report the port it bound");
-            }
-            try {
-                Thread.sleep(5);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted", e);
-            }
+    private Server startOn(int tcpPort, int tlsPort) {
+        Properties props = new Properties();
+        props.setProperty(IConfig.HOST_PROPERTY_NAME, "127.0.0.1");
+        props.setProperty(IConfig.PORT_PROPERTY_NAME, Integer.toString(tcpPort));
+        props.setProperty(IConfig.ALLOW_ANONYMOUS_PROPERTY_NAME, "true");
+        props.setProperty(IConfig.PERSISTENCE_ENABLED_PROPERTY_NAME, "false");
+        props.setProperty(IConfig.DATA_PATH_PROPERTY_NAME, dataDir.toString());
+        props.setProperty(IConfig.ENABLE_TELEMETRY_NAME, "false");
+        props.setProperty(BrokerConstants.NETTY_SO_REUSEADDR_PROPERTY_NAME, "true");
+        if (websocketPort >= 0) {
+            props.setProperty(IConfig.WEB_SOCKET_PORT_PROPERTY_NAME, Integer.toString(websocketPort));
         }
-        return bound;
+        if (tlsServer != null) {
+            props.setProperty(IConfig.SSL_PORT_PROPERTY_NAME, Integer.toString(tlsPort));
+            props.setProperty(BrokerConstants.NEED_CLIENT_AUTH, Boolean.toString(needClientAuth));
+        }
+        props.putAll(properties);
+        IConfig config = new MemoryConfig(props);
+        Server candidate = new Server();
+        try {
+            // a null ISslContextCreator makes Moquette read a JKS keystore from the configuration; ours builds
+            // the Netty context straight from the TestPki objects
+            candidate.startServer(config, null, tlsServer == null ? null : this::sslContext, null, null);
+        } catch (IOException | RuntimeException e) {
+            try {
+                candidate.stopServer();
+            } catch (RuntimeException ignored) {
+                // partially started; nothing more to release
+            }
+            throw new IllegalStateException("Moquette did not start on 127.0.0.1:" + tcpPort, e);
+        }
+        return candidate;
     }
 
     private SslContext sslContext() {
