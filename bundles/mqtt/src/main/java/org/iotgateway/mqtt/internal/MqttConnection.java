@@ -763,7 +763,8 @@ final class MqttConnection implements IoTConnection {
             setStateLocked(ConnectionState.CONNECTING, null);
             try {
                 // computed per attempt: a WebSocket URL is signed afresh with the current credentials
-                c = new MqttAsyncClient(s.connectUri(), s.clientId, new MemoryPersistence());
+                c = new MqttAsyncClient(s.connectUri(), s.clientId, new MemoryPersistence(),
+                        KeepAliveTimer.create(control, pool, s.connectionId));
             } catch (MqttException | RuntimeException e) {
                 // e.g. no or expired SigV4 credentials: retry with backoff, they may be fixed meanwhile
                 LOG.warn("Connection '{}': cannot connect to {}: {}", s.connectionId, s.serverUri(), e.getMessage());
