@@ -870,13 +870,14 @@ final class MqttConnection implements IoTConnection {
             if (gen != generation || client != c || closed) {
                 return;
             }
-            double upSeconds = (System.nanoTime() - connectedAtNanos) / 1e9;
+            boolean wasConnected = state == ConnectionState.CONNECTED;
+            double upSeconds = wasConnected ? (System.nanoTime() - connectedAtNanos) / 1e9 : 0;
             // the broker closing a fresh connection is the signature of a duplicate client id
-            boolean brief = state == ConnectionState.CONNECTED && upSeconds * 1000 < settings.stableMillis
+            boolean brief = wasConnected && upSeconds * 1000 < settings.stableMillis
                     && cause instanceof MqttException
                     && ((MqttException) cause).getReasonCode() == MqttException.REASON_CODE_CONNECTION_LOST;
-            LOG.warn("Connection '{}': connection to {} lost after {} s: {}{}", settings.connectionId, settings.serverUri(),
-                    String.format("%.1f", upSeconds), describe(cause),
+            LOG.warn("Connection '{}': connection to {} lost {}: {}{}", settings.connectionId, settings.serverUri(),
+                    wasConnected ? "after " + String.format("%.1f", upSeconds) + " s" : "before it was ready", describe(cause),
                     brief ? " (a connection dropped right after connecting often means another client uses client id '"
                             + settings.clientId + "')" : "");
             dropClientLocked();

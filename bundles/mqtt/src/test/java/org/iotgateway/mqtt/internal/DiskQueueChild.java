@@ -14,7 +14,8 @@ import org.iotgateway.api.QoS;
  * is down, publishes numbered messages and writes each number to a file once publish returned
  * (the message is accepted). The parent kills it with SIGKILL.
  * <p>
- * Arguments: port, queue directory, output file.
+ * Arguments: port, queue directory, output file, and optionally how many messages to publish
+ * (then it waits, draining at the given rate in messages/s, until killed).
  */
 public final class DiskQueueChild {
 
@@ -33,12 +34,18 @@ public final class DiskQueueChild {
         cfg.put("queue.size", "-1");
         cfg.put("reconnect.backoff.base.ms", "100");
         cfg.put("reconnect.backoff.max.ms", "200");
+        int limit = args.length > 3 ? Integer.parseInt(args[3]) : Integer.MAX_VALUE;
+        if (args.length > 4) {
+            cfg.put("queue.drain.frequency", args[4]);
+        }
         IoTConnection c = Connections.open(cfg);
         try (PrintStream out = new PrintStream(new FileOutputStream(args[2]), true, StandardCharsets.UTF_8)) {
-            for (int i = 0;; i++) {
+            for (int i = 0; i < limit; i++) {
                 c.publish("killed/stream", Integer.toString(i).getBytes(StandardCharsets.UTF_8), QoS.AT_LEAST_ONCE);
                 out.println(i);
             }
+            out.println("done");
         }
+        Thread.sleep(Long.MAX_VALUE);
     }
 }
