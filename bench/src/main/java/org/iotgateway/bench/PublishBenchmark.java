@@ -41,8 +41,9 @@ public final class PublishBenchmark {
     private static final Logger LOG = LoggerFactory.getLogger(PublishBenchmark.class);
     static final long BATCH_TIMEOUT_SECONDS = 300;
 
-    record Config(int rounds, int warmup, int messagesQos0, int messagesQos1, List<Integer> windows, int payloadBytes,
+    record Config(int rounds, int warmup, int messagesQos0, int messagesQos1, List<Integer> windows, List<Integer> payloads,
             List<String> transports, List<Integer> qos, boolean flood, int idleConnections, int idleRepeats,
+            int latencyRate, int latencySeconds, int queueMessages, int queueFsyncMessages, List<Double> drainFrequencies,
             String pahoVersion, Path results) {
 
         static Config fromSystemProperties() {
@@ -52,18 +53,29 @@ public final class PublishBenchmark {
                     Integer.getInteger("bench.messages.qos0", 200_000),
                     Integer.getInteger("bench.messages.qos1", 100_000),
                     ints(System.getProperty("bench.windows", "20,100")),
-                    Integer.getInteger("bench.payload", 256),
+                    ints(System.getProperty("bench.payloads", "256,16384")),
                     strings(System.getProperty("bench.transports", "tcp,tls")),
                     ints(System.getProperty("bench.qos", "0,1")),
                     Boolean.parseBoolean(System.getProperty("bench.flood", "true")),
                     Integer.getInteger("bench.idle.connections", 50),
                     Integer.getInteger("bench.idle.repeats", 3),
+                    Integer.getInteger("bench.latency.rate", 1000),
+                    Integer.getInteger("bench.latency.seconds", 10),
+                    Integer.getInteger("bench.queue.messages", 100_000),
+                    Integer.getInteger("bench.queue.fsync.messages", 2_000),
+                    strings(System.getProperty("bench.queue.drain.hz", "10,100,1000")).stream().map(Double::valueOf).toList(),
                     System.getProperty("bench.paho.version", "unknown"),
                     Path.of(System.getProperty("bench.results", "RESULTS.md")).toAbsolutePath());
         }
 
-        int messages(int q) {
-            return q == 0 ? messagesQos0 : messagesQos1;
+        /** Messages per batch: a tenth for payloads over 1 KiB, so that a batch moves a similar amount of time. */
+        int messages(int q, int payloadBytes) {
+            int n = q == 0 ? messagesQos0 : messagesQos1;
+            return payloadBytes > 1024 ? Math.max(1000, n / 10) : n;
+        }
+
+        int payloadBytes() {
+            return payloads.get(0);
         }
 
         private static List<String> strings(String csv) {
@@ -93,7 +105,7 @@ public final class PublishBenchmark {
     }
 
     /** Results of one cell. */
-    record Cell(String transport, int qos, int window, int messages, List<Double> raw, List<Double> ours,
+    record Cell(String transport, int qos, int window, int payloadBytes, int messages, List<Double> raw, List<Double> ours,
             List<Double> oursNoWindow, Map<String, Map<String, Stats>> cpuMicrosPerMessage, int failures,
             String failureNote) {
     }
@@ -113,6 +125,8 @@ public final class PublishBenchmark {
         IoTConnectionPublisher.Tls tls = new IoTConnectionPublisher.Tls(device.caCert(), device.cert(), device.key());
         byte[] payload = new byte[config.payloadBytes()];
         new Random(42).nextBytes(payload);
+        List<LatencyBenchmark.Result> latencies = new ArrayList<>();
+        QueueBenchmark.Result queue = null;
 
         List<IdleHeap.Result> idle = new ArrayList<>();
         List<Cell> cells = new ArrayList<>();
@@ -147,17 +161,62 @@ public final class PublishBenchmark {
                             window, rawSocketFactory(isTls ? tls : null));
                             IoTConnectionPublisher ours = IoTConnectionPublisher.open(host, port, isTls ? tls : null,
                                     "bench-ours-" + suffix, window)) {
-                        for (int q : config.qos()) {
-                            cells.add(runCell(config, transport, q, window, raw, ours, payload));
+                        for (int size : config.payloads()) {
+                            byte[] p = new byte[size];
+                            new Random(42).nextBytes(p);
+                            for (int q : config.qos()) {
+                                cells.add(runCell(config, transport, q, window, raw, ours, p));
+                            }
+                        }
+                    }
+                }
+            }
+
+            // ---------------------------------------------------------------- latency at a fixed rate
+            if (config.latencySeconds() > 0) {
+                for (String transport : config.transports()) {
+                    boolean isTls = transport.equals("tls");
+                    String host = isTls ? "localhost" : "127.0.0.1";
+                    int port = isTls ? broker.tlsPort() : broker.port();
+                    try (RawPahoPublisher raw = RawPahoPublisher.connect(uri(isTls, host, port), "latency-raw-" + transport,
+                            100, rawSocketFactory(isTls ? tls : null));
+                            IoTConnectionPublisher ours = IoTConnectionPublisher.open(host, port, isTls ? tls : null,
+                                    "latency-ours-" + transport, 100)) {
+                        for (int size : config.payloads()) {
+                            for (int q : config.qos()) {
+                                for (Publisher pub : List.<Publisher>of(raw, ours)) {
+                                    LatencyBenchmark.Result r = LatencyBenchmark.measure(pub, uri(isTls, host, port),
+                                            rawSocketFactory(isTls ? tls : null), transport, q, size, config.latencyRate(),
+                                            config.latencySeconds());
+                                    LOG.info("latency {} QoS {} {} B {}: p50 {} us, p99 {} us, {} of {} received", transport, q,
+                                            size, pub.label(), Math.round(r.p50()), Math.round(r.p99()), r.received(), r.sent());
+                                    latencies.add(r);
+                                    pause();
+                                }
+                            }
                         }
                     }
                 }
             }
         }
+
+        // -------------------------------------------------------------------- offline disk queue
+        if (config.queueMessages() > 0) {
+            queue = QueueBenchmark.run(dir.resolve("queue"), config.queueMessages(), config.queueFsyncMessages(),
+                    config.drainFrequencies(), payload);
+        }
         Instant finished = Instant.now();
 
         String section = Report.section(config, started, finished, loadBefore, Machine.loadAverage(),
                 mosquittoVersion, cells, idle);
+        if (!latencies.isEmpty()) {
+            section += "### End-to-end latency at a fixed rate\n\n"
+                    + LatencyBenchmark.describe(config.latencyRate(), config.latencySeconds()) + " Target: IoTConnection "
+                    + "within 10% of raw Paho.\n\n" + LatencyBenchmark.table(latencies) + "\n";
+        }
+        if (queue != null) {
+            section += QueueBenchmark.section(queue, config.payloadBytes());
+        }
         Report.write(config.results(), section);
         System.out.println();
         System.out.println(section);
@@ -167,8 +226,8 @@ public final class PublishBenchmark {
 
     private static Cell runCell(Config config, String transport, int qos, int window, RawPahoPublisher raw,
             IoTConnectionPublisher ours, byte[] payload) throws Exception {
-        String topic = "bench/" + transport + "/qos" + qos;
-        int messages = config.messages(qos);
+        String topic = "bench/" + transport + "/qos" + qos + "/" + payload.length;
+        int messages = config.messages(qos, payload.length);
         List<Variant> variants = new ArrayList<>();
         Variant vRaw = new Variant("raw Paho", raw, window);
         Variant vOurs = new Variant("IoTConnection", ours, window);
@@ -220,7 +279,7 @@ public final class PublishBenchmark {
                         .append("; ");
             }
         }
-        return new Cell(transport, qos, window, messages, vRaw.samples, vOurs.samples,
+        return new Cell(transport, qos, window, payload.length, messages, vRaw.samples, vOurs.samples,
                 vFlood == null ? List.of() : vFlood.samples, cpu, failures, note.toString());
     }
 
