@@ -185,6 +185,37 @@ public class JobsIT extends EmulatorTestSupport {
     }
 
     @Test
+    public void liveReconfigurationAndDeletion() throws Exception {
+        String connectionId = unique("jobs-conn");
+        String first = unique("itest-jobs-first");
+        String second = unique("itest-jobs-second");
+        connectToEmulator(connectionId);
+
+        Configuration configuration = createConfiguration(JOBS_FACTORY_PID, jobsProperties(first, connectionId));
+        awaitService(JobsService.class, "(&(thing.name=" + first + ")(auto.execute=true))");
+
+        // the same configuration now names another thing and stops executing jobs by itself
+        Hashtable<String, Object> changed = jobsProperties(second, connectionId);
+        changed.put("auto.execute", Boolean.FALSE);
+        configuration.update(changed);
+        ServiceReference<JobsService> ref = awaitService(JobsService.class,
+                "(&(thing.name=" + second + ")(auto.execute=false))");
+        awaitNoService(JobsService.class, "(thing.name=" + first + ")");
+        JobsService jobs = getService(ref);
+        assertEquals(second, jobs.thingName());
+
+        // a job for the new thing is seen through the reconfigured service, and stays queued
+        String jobId = unique("itest-job");
+        admin("POST", "/jobs", "{\"jobId\":\"" + jobId + "\",\"document\":{\"operation\":\"noop\"},\"things\":[\"" + second
+                + "\"]}");
+        await("job " + jobId + " pending for " + second, () -> jobs.listPendingAndWait().contains(jobId));
+        assertTrue(hasStatus(admin("GET", "/things/" + second + "/jobs/" + jobId, null), "QUEUED"));
+
+        configuration.delete();
+        awaitNoService(JobsService.class, "(thing.name=" + second + ")");
+    }
+
+    @Test
     public void invalidConfigurationRegistersNoService() throws Exception {
         String connectionId = unique("jobs-conn");
         connectToEmulator(connectionId);

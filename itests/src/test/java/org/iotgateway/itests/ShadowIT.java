@@ -142,6 +142,38 @@ public class ShadowIT extends EmulatorTestSupport {
     }
 
     @Test
+    public void liveReconfigurationAndDeletion() throws Exception {
+        String connectionId = unique("shadow-conn");
+        String first = unique("itest-shadow-first");
+        String second = unique("itest-shadow-second");
+        connectToEmulator(connectionId);
+
+        Configuration configuration = createConfiguration(SHADOW_FACTORY_PID, shadowProperties(first, connectionId));
+        ShadowService before = getService(awaitService(ShadowService.class, "(thing.name=" + first + ")"));
+        before.report(Map.of("step", "first")).toCompletableFuture().get(TIMEOUT_MS, TimeUnit.MILLISECONDS);
+        assertTrue(compact(admin("GET", "/shadows/" + first, null)).contains("\"step\":\"first\""));
+
+        // the same configuration now names another thing and a named shadow
+        Hashtable<String, Object> changed = shadowProperties(second, connectionId);
+        changed.put("shadow.name", "config");
+        configuration.update(changed);
+        ServiceReference<ShadowService> ref = awaitService(ShadowService.class,
+                "(&(thing.name=" + second + ")(shadow.name=config))");
+        awaitNoService(ShadowService.class, "(thing.name=" + first + ")");
+        ShadowService after = getService(ref);
+        assertEquals(second, after.thingName());
+        assertEquals("config", after.shadowName());
+        after.report(Map.of("step", "second")).toCompletableFuture().get(TIMEOUT_MS, TimeUnit.MILLISECONDS);
+        assertTrue(compact(after.getAndWait().reported().toString()).contains("step=second"));
+        assertTrue("the named shadow 'config' of " + second + " exists on the emulator",
+                admin("GET", "/shadows/" + second + "/names", null).contains("config"));
+
+        // deleting the configuration removes the service
+        configuration.delete();
+        awaitNoService(ShadowService.class, "(thing.name=" + second + ")");
+    }
+
+    @Test
     public void invalidConfigurationRegistersNoService() throws Exception {
         String connectionId = unique("shadow-conn");
         connectToEmulator(connectionId);
