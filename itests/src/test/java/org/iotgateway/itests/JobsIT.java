@@ -8,16 +8,8 @@ import static org.junit.Assert.fail;
 import static org.ops4j.pax.exam.CoreOptions.options;
 import static org.ops4j.pax.exam.CoreOptions.systemProperty;
 
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.HttpURLConnection;
-import java.net.URL;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Dictionary;
 import java.util.Hashtable;
 import java.util.List;
 import java.util.Map;
@@ -27,12 +19,8 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BooleanSupplier;
-import java.util.function.Supplier;
 
-import javax.inject.Inject;
 
-import org.iotgateway.api.ConnectionState;
 import org.iotgateway.api.IoTConnection;
 import org.iotgateway.api.jobs.JobExecution;
 import org.iotgateway.api.jobs.JobsErrorCode;
@@ -40,7 +28,6 @@ import org.iotgateway.api.jobs.JobHandler;
 import org.iotgateway.api.jobs.JobOutcome;
 import org.iotgateway.api.jobs.JobsRejectedException;
 import org.iotgateway.api.jobs.JobsService;
-import org.junit.After;
 import org.junit.Before;
 import org.junit.Test;
 import org.junit.runner.RunWith;
@@ -49,17 +36,12 @@ import org.ops4j.pax.exam.junit.PaxExam;
 import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
 import org.ops4j.pax.exam.spi.reactors.PerClass;
 import org.osgi.framework.Bundle;
-import org.osgi.framework.BundleContext;
-import org.osgi.framework.InvalidSyntaxException;
 import org.osgi.framework.ServiceEvent;
 import org.osgi.framework.ServiceListener;
 import org.osgi.framework.ServiceReference;
-import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.cm.Configuration;
-import org.osgi.service.cm.ConfigurationAdmin;
 import org.osgi.service.metatype.AttributeDefinition;
 import org.osgi.service.metatype.MetaTypeInformation;
-import org.osgi.service.metatype.MetaTypeService;
 import org.osgi.service.metatype.ObjectClassDefinition;
 
 /**
@@ -71,28 +53,9 @@ import org.osgi.service.metatype.ObjectClassDefinition;
  */
 @RunWith(PaxExam.class)
 @ExamReactorStrategy(PerClass.class)
-public class JobsIT {
+public class JobsIT extends EmulatorTestSupport {
 
-    private static final String CONNECTION_FACTORY_PID = "org.iotgateway.mqtt.connection";
     private static final String JOBS_FACTORY_PID = "org.iotgateway.jobs";
-
-    private static final long TIMEOUT_MS = 10_000;
-    private static final long ABSENCE_MS = 1_500;
-    private static final AtomicInteger COUNTER = new AtomicInteger();
-
-    @Inject
-    private BundleContext context;
-
-    @Inject
-    private ConfigurationAdmin configurationAdmin;
-
-    @Inject
-    private MetaTypeService metaTypeService;
-
-    private final List<Configuration> configurations = new ArrayList<>();
-    private final List<ServiceRegistration<?>> registrations = new ArrayList<>();
-    private final List<ServiceReference<?>> gotten = new ArrayList<>();
-    private final List<ServiceListener> listeners = new ArrayList<>();
 
     /** Host side: starts the emulator (once per JVM) and provisions the framework. */
     @org.ops4j.pax.exam.Configuration
@@ -109,31 +72,6 @@ public class JobsIT {
     @Before
     public void jobsBundleIsActive() {
         Bundles.assertActive(Bundles.ours(context, ItestOptions.JOBS_BUNDLE_PROPERTY));
-    }
-
-    @After
-    public void cleanUp() {
-        for (ServiceListener l : listeners) {
-            context.removeServiceListener(l);
-        }
-        for (ServiceRegistration<?> r : registrations) {
-            try {
-                r.unregister();
-            } catch (IllegalStateException alreadyGone) {
-                // unregistered by the test
-            }
-        }
-        for (ServiceReference<?> r : gotten) {
-            context.ungetService(r);
-        }
-        // jobs configurations first, their connection last
-        for (int i = configurations.size() - 1; i >= 0; i--) {
-            try {
-                configurations.get(i).delete();
-            } catch (IOException | IllegalStateException alreadyGone) {
-                // deleted by the test
-            }
-        }
     }
 
     // ------------------------------------------------------------------------------------ tests
@@ -247,6 +185,37 @@ public class JobsIT {
     }
 
     @Test
+    public void liveReconfigurationAndDeletion() throws Exception {
+        String connectionId = unique("jobs-conn");
+        String first = unique("itest-jobs-first");
+        String second = unique("itest-jobs-second");
+        connectToEmulator(connectionId);
+
+        Configuration configuration = createConfiguration(JOBS_FACTORY_PID, jobsProperties(first, connectionId));
+        awaitService(JobsService.class, "(&(thing.name=" + first + ")(auto.execute=true))");
+
+        // the same configuration now names another thing and stops executing jobs by itself
+        Hashtable<String, Object> changed = jobsProperties(second, connectionId);
+        changed.put("auto.execute", Boolean.FALSE);
+        configuration.update(changed);
+        ServiceReference<JobsService> ref = awaitService(JobsService.class,
+                "(&(thing.name=" + second + ")(auto.execute=false))");
+        awaitNoService(JobsService.class, "(thing.name=" + first + ")");
+        JobsService jobs = getService(ref);
+        assertEquals(second, jobs.thingName());
+
+        // a job for the new thing is seen through the reconfigured service, and stays queued
+        String jobId = unique("itest-job");
+        admin("POST", "/jobs", "{\"jobId\":\"" + jobId + "\",\"document\":{\"operation\":\"noop\"},\"things\":[\"" + second
+                + "\"]}");
+        await("job " + jobId + " pending for " + second, () -> jobs.listPendingAndWait().contains(jobId));
+        assertTrue(hasStatus(admin("GET", "/things/" + second + "/jobs/" + jobId, null), "QUEUED"));
+
+        configuration.delete();
+        awaitNoService(JobsService.class, "(thing.name=" + second + ")");
+    }
+
+    @Test
     public void invalidConfigurationRegistersNoService() throws Exception {
         String connectionId = unique("jobs-conn");
         connectToEmulator(connectionId);
@@ -276,153 +245,7 @@ public class JobsIT {
 
     // ---------------------------------------------------------------------------------- helpers
 
-    private static String unique(String prefix) {
-        return prefix + "-" + System.currentTimeMillis() % 100_000 + "-" + COUNTER.incrementAndGet();
-    }
-
-    private void connectToEmulator(String connectionId) throws IOException {
-        Hashtable<String, Object> p = new Hashtable<>();
-        p.put("connection.id", connectionId);
-        p.put("endpoint", "127.0.0.1");
-        p.put("port", Integer.parseInt(requiredProperty(TestEmulator.MQTT_PORT_PROPERTY)));
-        p.put("transport", "tcp");
-        p.put("client.id", connectionId + "-client");
-        p.put("reconnect.backoff.base.ms", 200L);
-        p.put("queue.drain.frequency", 0.0d);
-        p.put("operation.timeout", 10);
-        createConfiguration(CONNECTION_FACTORY_PID, p);
-        IoTConnection connection = getService(
-                awaitService(IoTConnection.class, "(connection.id=" + connectionId + ")"));
-        await("connection " + connectionId + " to be CONNECTED to the emulator",
-                () -> connection.state() == ConnectionState.CONNECTED, () -> "state " + connection.state());
-    }
-
-    private static Dictionary<String, Object> jobsProperties(String thing, String connectionId) {
-        Hashtable<String, Object> p = new Hashtable<>();
-        p.put("thing.name", thing);
-        p.put("IoTConnection.target", "(connection.id=" + connectionId + ")");
-        p.put("auto.execute", Boolean.TRUE);
-        p.put("operation.timeout", 10);
-        p.put("handler.wait", 10);
-        p.put("cancel.wait", 5);
-        return p;
-    }
-
-    private Configuration createConfiguration(String factoryPid, Dictionary<String, Object> properties)
-            throws IOException {
-        Configuration c = configurationAdmin.createFactoryConfiguration(factoryPid, "?");
-        configurations.add(c);
-        c.update(properties);
-        return c;
-    }
-
-    private <S> S getService(ServiceReference<S> ref) {
-        S service = context.getService(ref);
-        assertNotNull("service " + ref + " went away", service);
-        gotten.add(ref);
-        return service;
-    }
-
-    private <S> ServiceReference<S> awaitService(Class<S> type, String filter) {
-        List<ServiceReference<S>> found = new ArrayList<>();
-        await(type.getSimpleName() + " " + filter, () -> {
-            found.clear();
-            found.addAll(references(type, filter));
-            return !found.isEmpty();
-        });
-        return found.get(0);
-    }
-
-    private <S> void awaitNoService(Class<S> type, String filter) {
-        await("no " + type.getSimpleName() + " " + filter, () -> references(type, filter).isEmpty());
-    }
-
-    private <S> List<ServiceReference<S>> references(Class<S> type, String filter) {
-        try {
-            return new ArrayList<>(context.getServiceReferences(type, filter));
-        } catch (InvalidSyntaxException e) {
-            throw new AssertionError(filter, e);
-        }
-    }
-
-    private static String requiredProperty(String name) {
-        String value = System.getProperty(name);
-        assertNotNull("system property " + name + " (set by the @Configuration method on the host)", value);
-        return value;
-    }
-
-    private static boolean hasStatus(String executionJson, String status) {
-        return compact(executionJson).contains("\"status\":\"" + status + "\"");
-    }
-
-    /** The emulator pretty-prints its JSON; the values the tests look for contain no white space. */
-    private static String compact(String json) {
-        return json.replaceAll("\\s+", "");
-    }
-
-    private static String adminOrError(String path) {
-        try {
-            return admin("GET", path, null);
-        } catch (IOException | AssertionError e) {
-            return "(admin " + path + ": " + e.getMessage() + ")";
-        }
-    }
-
-    /** A request to the emulator's admin endpoint; fails on a status other than 2xx. */
-    private static String admin(String method, String path, String body) throws IOException {
-        URL url = new URL("http://127.0.0.1:" + requiredProperty(TestEmulator.ADMIN_PORT_PROPERTY) + path);
-        HttpURLConnection c = (HttpURLConnection) url.openConnection();
-        try {
-            c.setConnectTimeout(5_000);
-            c.setReadTimeout(5_000);
-            c.setRequestMethod(method);
-            if (body != null) {
-                c.setDoOutput(true);
-                c.setRequestProperty("Content-Type", "application/json");
-                try (OutputStream out = c.getOutputStream()) {
-                    out.write(body.getBytes(StandardCharsets.UTF_8));
-                }
-            }
-            int status = c.getResponseCode();
-            InputStream in = status >= 400 ? c.getErrorStream() : c.getInputStream();
-            String text = in == null ? "" : read(in);
-            if (status / 100 != 2) {
-                throw new AssertionError(method + " " + path + " answered " + status + ": " + text);
-            }
-            return text;
-        } finally {
-            c.disconnect();
-        }
-    }
-
-    private static String read(InputStream in) throws IOException {
-        try (in) {
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            in.transferTo(out);
-            return out.toString(StandardCharsets.UTF_8);
-        }
-    }
-
     private static void assertArrayEquals(String[] expected, String[] actual) {
         assertEquals(Arrays.toString(expected), Arrays.toString(actual));
-    }
-
-    private static void await(String what, BooleanSupplier condition) {
-        await(what, condition, () -> "");
-    }
-
-    private static void await(String what, BooleanSupplier condition, Supplier<String> detail) {
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(TIMEOUT_MS);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                fail("timed out after " + TIMEOUT_MS + " ms waiting for " + what + " " + detail.get());
-            }
-            try {
-                Thread.sleep(50);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError("interrupted waiting for " + what, e);
-            }
-        }
     }
 }

@@ -3,14 +3,11 @@ package org.iotgateway.itests;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertNotNull;
 import static org.junit.Assert.assertTrue;
-import static org.junit.Assert.fail;
 import static org.ops4j.pax.exam.CoreOptions.options;
 import static org.ops4j.pax.exam.CoreOptions.systemProperty;
 
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Dictionary;
 import java.util.Hashtable;
 import java.util.List;
 import java.util.Map;
@@ -18,18 +15,13 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BooleanSupplier;
-import java.util.function.Supplier;
 
-import javax.inject.Inject;
 
-import org.iotgateway.api.ConnectionState;
 import org.iotgateway.api.IoTConnection;
 import org.iotgateway.api.shadow.ShadowDelta;
 import org.iotgateway.api.shadow.ShadowDeltaListener;
 import org.iotgateway.api.shadow.ShadowDocument;
 import org.iotgateway.api.shadow.ShadowService;
-import org.junit.After;
 import org.junit.Before;
 import org.junit.Test;
 import org.junit.runner.RunWith;
@@ -38,17 +30,12 @@ import org.ops4j.pax.exam.junit.PaxExam;
 import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
 import org.ops4j.pax.exam.spi.reactors.PerClass;
 import org.osgi.framework.Bundle;
-import org.osgi.framework.BundleContext;
-import org.osgi.framework.InvalidSyntaxException;
 import org.osgi.framework.ServiceEvent;
 import org.osgi.framework.ServiceListener;
 import org.osgi.framework.ServiceReference;
-import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.cm.Configuration;
-import org.osgi.service.cm.ConfigurationAdmin;
 import org.osgi.service.metatype.AttributeDefinition;
 import org.osgi.service.metatype.MetaTypeInformation;
-import org.osgi.service.metatype.MetaTypeService;
 import org.osgi.service.metatype.ObjectClassDefinition;
 
 /**
@@ -60,28 +47,9 @@ import org.osgi.service.metatype.ObjectClassDefinition;
  */
 @RunWith(PaxExam.class)
 @ExamReactorStrategy(PerClass.class)
-public class ShadowIT {
+public class ShadowIT extends EmulatorTestSupport {
 
-    private static final String CONNECTION_FACTORY_PID = "org.iotgateway.mqtt.connection";
     private static final String SHADOW_FACTORY_PID = "org.iotgateway.shadow";
-
-    private static final long TIMEOUT_MS = 10_000;
-    private static final long ABSENCE_MS = 1_500;
-    private static final AtomicInteger COUNTER = new AtomicInteger();
-
-    @Inject
-    private BundleContext context;
-
-    @Inject
-    private ConfigurationAdmin configurationAdmin;
-
-    @Inject
-    private MetaTypeService metaTypeService;
-
-    private final List<Configuration> configurations = new ArrayList<>();
-    private final List<ServiceRegistration<?>> registrations = new ArrayList<>();
-    private final List<ServiceReference<?>> gotten = new ArrayList<>();
-    private final List<ServiceListener> listeners = new ArrayList<>();
 
     /** Host side: starts the emulator (once per JVM) and provisions the framework. */
     @org.ops4j.pax.exam.Configuration
@@ -98,31 +66,6 @@ public class ShadowIT {
     @Before
     public void shadowBundleIsActive() {
         Bundles.assertActive(Bundles.ours(context, ItestOptions.SHADOW_BUNDLE_PROPERTY));
-    }
-
-    @After
-    public void cleanUp() {
-        for (ServiceListener l : listeners) {
-            context.removeServiceListener(l);
-        }
-        for (ServiceRegistration<?> r : registrations) {
-            try {
-                r.unregister();
-            } catch (IllegalStateException alreadyGone) {
-                // unregistered by the test
-            }
-        }
-        for (ServiceReference<?> r : gotten) {
-            context.ungetService(r);
-        }
-        // shadow configurations first, their connection last
-        for (int i = configurations.size() - 1; i >= 0; i--) {
-            try {
-                configurations.get(i).delete();
-            } catch (IOException | IllegalStateException alreadyGone) {
-                // deleted by the test
-            }
-        }
     }
 
     // ------------------------------------------------------------------------------------ tests
@@ -199,6 +142,38 @@ public class ShadowIT {
     }
 
     @Test
+    public void liveReconfigurationAndDeletion() throws Exception {
+        String connectionId = unique("shadow-conn");
+        String first = unique("itest-shadow-first");
+        String second = unique("itest-shadow-second");
+        connectToEmulator(connectionId);
+
+        Configuration configuration = createConfiguration(SHADOW_FACTORY_PID, shadowProperties(first, connectionId));
+        ShadowService before = getService(awaitService(ShadowService.class, "(thing.name=" + first + ")"));
+        before.report(Map.of("step", "first")).toCompletableFuture().get(TIMEOUT_MS, TimeUnit.MILLISECONDS);
+        assertTrue(compact(admin("GET", "/shadows/" + first, null)).contains("\"step\":\"first\""));
+
+        // the same configuration now names another thing and a named shadow
+        Hashtable<String, Object> changed = shadowProperties(second, connectionId);
+        changed.put("shadow.name", "config");
+        configuration.update(changed);
+        ServiceReference<ShadowService> ref = awaitService(ShadowService.class,
+                "(&(thing.name=" + second + ")(shadow.name=config))");
+        awaitNoService(ShadowService.class, "(thing.name=" + first + ")");
+        ShadowService after = getService(ref);
+        assertEquals(second, after.thingName());
+        assertEquals("config", after.shadowName());
+        after.report(Map.of("step", "second")).toCompletableFuture().get(TIMEOUT_MS, TimeUnit.MILLISECONDS);
+        assertTrue(compact(after.getAndWait().reported().toString()).contains("step=second"));
+        assertTrue("the named shadow 'config' of " + second + " exists on the emulator",
+                admin("GET", "/shadows/" + second + "/names", null).contains("config"));
+
+        // deleting the configuration removes the service
+        configuration.delete();
+        awaitNoService(ShadowService.class, "(thing.name=" + second + ")");
+    }
+
+    @Test
     public void invalidConfigurationRegistersNoService() throws Exception {
         String connectionId = unique("shadow-conn");
         connectToEmulator(connectionId);
@@ -220,95 +195,4 @@ public class ShadowIT {
     }
 
     // ---------------------------------------------------------------------------------- helpers
-
-    private static String unique(String prefix) {
-        return prefix + "-" + System.currentTimeMillis() % 100_000 + "-" + COUNTER.incrementAndGet();
-    }
-
-    private void connectToEmulator(String connectionId) throws IOException {
-        Hashtable<String, Object> p = new Hashtable<>();
-        p.put("connection.id", connectionId);
-        p.put("endpoint", "127.0.0.1");
-        p.put("port", Integer.parseInt(requiredProperty(TestEmulator.MQTT_PORT_PROPERTY)));
-        p.put("transport", "tcp");
-        p.put("client.id", connectionId + "-client");
-        p.put("reconnect.backoff.base.ms", 200L);
-        p.put("queue.drain.frequency", 0.0d);
-        p.put("operation.timeout", 10);
-        createConfiguration(CONNECTION_FACTORY_PID, p);
-        IoTConnection connection = getService(
-                awaitService(IoTConnection.class, "(connection.id=" + connectionId + ")"));
-        await("connection " + connectionId + " to be CONNECTED to the emulator",
-                () -> connection.state() == ConnectionState.CONNECTED, () -> "state " + connection.state());
-    }
-
-    private static Dictionary<String, Object> shadowProperties(String thing, String connectionId) {
-        Hashtable<String, Object> p = new Hashtable<>();
-        p.put("thing.name", thing);
-        p.put("shadow.name", "");
-        p.put("IoTConnection.target", "(connection.id=" + connectionId + ")");
-        p.put("persistent.subscriptions", Boolean.TRUE);
-        p.put("qos", 1);
-        p.put("operation.timeout", 10);
-        p.put("max.inflight", 10);
-        return p;
-    }
-
-    private Configuration createConfiguration(String factoryPid, Dictionary<String, Object> properties)
-            throws IOException {
-        Configuration c = configurationAdmin.createFactoryConfiguration(factoryPid, "?");
-        configurations.add(c);
-        c.update(properties);
-        return c;
-    }
-
-    private <S> S getService(ServiceReference<S> ref) {
-        S service = context.getService(ref);
-        assertNotNull("service " + ref + " went away", service);
-        gotten.add(ref);
-        return service;
-    }
-
-    private <S> ServiceReference<S> awaitService(Class<S> type, String filter) {
-        List<ServiceReference<S>> found = new ArrayList<>();
-        await(type.getSimpleName() + " " + filter, () -> {
-            found.clear();
-            found.addAll(references(type, filter));
-            return !found.isEmpty();
-        });
-        return found.get(0);
-    }
-
-    private <S> List<ServiceReference<S>> references(Class<S> type, String filter) {
-        try {
-            return new ArrayList<>(context.getServiceReferences(type, filter));
-        } catch (InvalidSyntaxException e) {
-            throw new AssertionError(filter, e);
-        }
-    }
-
-    private static String requiredProperty(String name) {
-        String value = System.getProperty(name);
-        assertNotNull("system property " + name + " (set by the @Configuration method on the host)", value);
-        return value;
-    }
-
-    private static void await(String what, BooleanSupplier condition) {
-        await(what, condition, () -> "");
-    }
-
-    private static void await(String what, BooleanSupplier condition, Supplier<String> detail) {
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(TIMEOUT_MS);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                fail("timed out after " + TIMEOUT_MS + " ms waiting for " + what + " " + detail.get());
-            }
-            try {
-                Thread.sleep(50);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError("interrupted waiting for " + what, e);
-            }
-        }
-    }
 }
