@@ -44,6 +44,15 @@ public final class ItestOptions {
      * @return the options
      */
     public static Option runtime() {
+        return composite(platform(), localBundle(API_BUNDLE_PROPERTY));
+    }
+
+    /**
+     * {@link #runtime()} without any bundle of ours: what a gateway has before our bundles arrive.
+     *
+     * @return the options
+     */
+    public static Option platform() {
         return composite(
                 cleanCaches(true),
                 systemTimeout(30_000),
@@ -70,9 +79,7 @@ public final class ItestOptions {
                 mavenBundle("org.apache.felix", "org.apache.felix.metatype").versionAsInProject(),
 
                 // JUnit and Hamcrest for the probe, and Pax Exam's JUnit invoker
-                junitBundles(),
-
-                localBundle(API_BUNDLE_PROPERTY));
+                junitBundles());
     }
 
     /**
