@@ -10,8 +10,11 @@ import static org.ops4j.pax.exam.CoreOptions.frameworkProperty;
 import static org.ops4j.pax.exam.CoreOptions.mavenBundle;
 import static org.ops4j.pax.exam.CoreOptions.options;
 
+import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.net.InetAddress;
@@ -387,6 +390,10 @@ public class WebConsoleIT {
         };
         context.addServiceListener(recorder,
                 "(&(objectClass=" + IOT_CONNECTION + ")(connection.id=" + connectionId + "))");
+        // the framework logs through slf4j-simple to System.err of this JVM: keep a copy to read the error
+        PrintStream stderr = System.err;
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(new TeeOutputStream(stderr, log), true, StandardCharsets.UTF_8));
         try {
             openConfigurationPage();
             openFactoryForm(FACTORY_NAMES.get(CONNECTION_PID));
@@ -404,6 +411,10 @@ public class WebConsoleIT {
                     services("(connection.id=" + connectionId + ")"));
             assertEquals("registrations seen for the invalid configuration", List.of(), registered);
             assertFalse(clientId + " never reached the broker", TestBroker.connectedClientIds().contains(clientId));
+            String logged = log.toString(StandardCharsets.UTF_8);
+            assertTrue("the log names the configuration, the property and the problem; log: " + logged,
+                    logged.contains("is invalid, no IoTConnection registered: endpoint: 'mqtts://127.0.0.1:" + brokerPort
+                            + "' is not a host name"));
 
             // correcting the value in the same configuration through the console brings the service
             String pid = (String) call(loadFromConfigAdmin("org.osgi.service.cm.Configuration"), configuration, "getPid");
@@ -416,7 +427,37 @@ public class WebConsoleIT {
                     () -> TestBroker.connectedClientIds().contains(clientId),
                     () -> "connected: " + TestBroker.connectedClientIds());
         } finally {
+            System.setErr(stderr);
             context.removeServiceListener(recorder);
+        }
+    }
+
+    /** Writes to two streams. */
+    private static final class TeeOutputStream extends OutputStream {
+        private final OutputStream first;
+        private final OutputStream second;
+
+        TeeOutputStream(OutputStream first, OutputStream second) {
+            this.first = first;
+            this.second = second;
+        }
+
+        @Override
+        public synchronized void write(int b) throws IOException {
+            first.write(b);
+            second.write(b);
+        }
+
+        @Override
+        public synchronized void write(byte[] b, int off, int len) throws IOException {
+            first.write(b, off, len);
+            second.write(b, off, len);
+        }
+
+        @Override
+        public void flush() throws IOException {
+            first.flush();
+            second.flush();
         }
     }
 
