@@ -5,9 +5,12 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Properties;
 
 import io.moquette.BrokerConstants;
+import io.moquette.broker.ClientDescriptor;
 import io.moquette.broker.Server;
 import io.moquette.broker.config.MemoryConfig;
 
@@ -76,6 +79,19 @@ public final class TestBroker {
             server.stopServer();
             server = null;
         }
+    }
+
+    /**
+     * @return the client ids of the clients connected to the broker now (empty when it does not run)
+     */
+    public static synchronized List<String> connectedClientIds() {
+        List<String> ids = new ArrayList<>();
+        if (server != null) {
+            for (ClientDescriptor client : server.listConnectedClients()) {
+                ids.add(client.getClientID());
+            }
+        }
+        return ids;
     }
 
     private static Properties config(int port) {

@@ -85,13 +85,15 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
             required = false)
     String proxy_host() default "";
 
-    @AttributeDefinition(name = "HTTP proxy port", description = "Port of the HTTP proxy", min = "1", max = "65535")
+    @AttributeDefinition(name = "HTTP proxy port", description = "Port of the HTTP proxy.", min = "1",
+            max = "65535")
     int proxy_port() default 8080;
 
     @AttributeDefinition(name = "HTTP proxy user name", description = "For proxies that require Basic "
             + "authentication.", required = false)
     String proxy_username() default "";
 
-    @AttributeDefinition(name = "HTTP proxy password", description = "Password for Basic authentication at the HTTP proxy", type = AttributeType.PASSWORD, required = false)
+    @AttributeDefinition(name = "HTTP proxy password", description = "Password for the proxy's Basic "
+            + "authentication, with the proxy user name.", type = AttributeType.PASSWORD, required = false)
     String proxy_password() default "";
 }

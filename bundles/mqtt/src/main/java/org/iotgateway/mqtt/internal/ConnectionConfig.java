@@ -149,14 +149,17 @@ import org.osgi.service.metatype.annotations.Option;
             + "unexpectedly. Empty: no last will.", required = false)
     String will_topic() default "";
 
-    @AttributeDefinition(name = "Last will payload", description = "Payload (UTF-8 text) the broker publishes on the last will topic when the connection is lost", required = false)
+    @AttributeDefinition(name = "Last will payload", description = "Text (UTF-8) of the last will message.",
+            required = false)
     String will_payload() default "";
 
-    @AttributeDefinition(name = "Last will QoS", description = "QoS of the last will message", options = { @Option(label = "0", value = "0"),
-            @Option(label = "1", value = "1") })
+    @AttributeDefinition(name = "Last will QoS", description = "MQTT quality of service of the last will message.",
+            options = { @Option(label = "0 - at most once", value = "0"),
+                    @Option(label = "1 - at least once", value = "1") })
     int will_qos() default 0;
 
-    @AttributeDefinition(name = "Last will retain", description = "Whether the broker retains the last will message")
+    @AttributeDefinition(name = "Last will retain", description = "The broker keeps the last will message as the "
+            + "retained message of its topic.")
     boolean will_retain() default false;
 
     @AttributeDefinition(name = "User name", description = "MQTT user name (AWS IoT ignores it with certificates; a "
@@ -176,7 +179,8 @@ import org.osgi.service.metatype.annotations.Option;
             + "credentials file. Read again at every reconnect.", required = false)
     String aws_access_key_id() default "";
 
-    @AttributeDefinition(name = "AWS secret access key", description = "Secret access key for wss-sigv4; empty: AWS_SECRET_ACCESS_KEY, then the shared credentials file", type = AttributeType.PASSWORD, required = false)
+    @AttributeDefinition(name = "AWS secret access key", description = "Secret of the access key id, for wss-sigv4. "
+            + "Set both or neither.", type = AttributeType.PASSWORD, required = false)
     String aws_secret_access_key() default "";
 
     @AttributeDefinition(name = "AWS session token", description = "Session token of temporary credentials; not part "
@@ -200,7 +204,8 @@ import org.osgi.service.metatype.annotations.Option;
             + "authorizer expects (its token key name).", required = false)
     String custom_auth_token_key_name() default "";
 
-    @AttributeDefinition(name = "Custom authorizer token", description = "Token value sent to the custom authorizer (custom-auth, custom-auth-wss)", type = AttributeType.PASSWORD, required = false)
+    @AttributeDefinition(name = "Custom authorizer token", description = "The token the custom authorizer checks, "
+            + "sent under the token key name.", type = AttributeType.PASSWORD, required = false)
     String custom_auth_token_value() default "";
 
     @AttributeDefinition(name = "Custom authorizer token signature", description = "Base64 signature of the token, for "
@@ -212,14 +217,16 @@ import org.osgi.service.metatype.annotations.Option;
             + "for every transport. Empty: connect directly.", required = false)
     String proxy_host() default "";
 
-    @AttributeDefinition(name = "HTTP proxy port", description = "Port of the HTTP proxy", min = "1", max = "65535")
+    @AttributeDefinition(name = "HTTP proxy port", description = "Port of the HTTP proxy.", min = "1",
+            max = "65535")
     int proxy_port() default 8080;
 
     @AttributeDefinition(name = "HTTP proxy user name", description = "For proxies that require Basic "
             + "authentication.", required = false)
     String proxy_username() default "";
 
-    @AttributeDefinition(name = "HTTP proxy password", description = "Password for Basic authentication at the HTTP proxy", type = AttributeType.PASSWORD, required = false)
+    @AttributeDefinition(name = "HTTP proxy password", description = "Password for the proxy's Basic "
+            + "authentication, with the proxy user name.", type = AttributeType.PASSWORD, required = false)
     String proxy_password() default "";
 
     @AttributeDefinition(name = "Send SDK metrics", description = "Append ?SDK=...&Version=... to the MQTT user name, "
