@@ -20,7 +20,6 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import java.util.zip.ZipEntry;
@@ -119,24 +118,9 @@ class KarafBootIT {
         waitFor(BOOT_TIMEOUT, () -> karaf.isAlive() && client(Duration.ofSeconds(30), "feature:list -i").ok(),
                 "Karaf console over SSH");
 
+        // one client session per step: every bin/client call starts a JVM
         String repo = "mvn:org.iotgateway/iotgw-features/" + version + "/xml/features";
-        assertCommand(client(Duration.ofSeconds(60), "feature:repo-add " + repo));
-        assertCommand(client(Duration.ofSeconds(180), "feature:install iotgw"));
-
-        Result installed = client(Duration.ofSeconds(30), "feature:list -i");
-        assertCommand(installed);
-        for (String feature : List.of("iotgw ", "iotgw-connection", "iotgw-shadow", "iotgw-jobs", "iotgw-discovery",
-                "scr ")) {
-            assertTrue(installed.output.contains(feature), feature + " not installed:\n" + installed.output);
-        }
-
-        // every bundle of the features is Active
-        Result bundles = client(Duration.ofSeconds(30), "bundle:list -s -t 0 --no-format");
-        assertCommand(bundles);
-        for (String symbolicName : FEATURE_BUNDLES) {
-            assertEquals("Active", bundleState(bundles.output, symbolicName),
-                    symbolicName + " in:\n" + bundles.output);
-        }
+        assertCommand(client(Duration.ofSeconds(180), "feature:repo-add " + repo + "\nfeature:install iotgw"));
 
         // a factory configuration dropped into etc/ (FileInstall) creates and connects an IoTConnection
         Path cfg = home.resolve("etc/org.iotgateway.mqtt.connection-karaf.cfg");
@@ -150,12 +134,24 @@ class KarafBootIT {
         Files.move(tmp, cfg, StandardCopyOption.ATOMIC_MOVE);
         waitFor(CONNECT_TIMEOUT, this::clientConnected, "connection " + CLIENT_ID + " at the broker");
 
-        Result services = client(Duration.ofSeconds(30), "service:list org.iotgateway.api.IoTConnection");
-        assertCommand(services);
-        assertTrue(services.output.contains("connection.id = karaf"), services.output);
-        assertTrue(services.output.contains("client.id = " + CLIENT_ID), services.output);
-        assertTrue(services.output.contains("service.factoryPid = org.iotgateway.mqtt.connection"), services.output);
-        assertTrue(services.output.contains("MQTT connection"), services.output);
+        Result state = client(Duration.ofSeconds(30), "feature:list -i --no-format\n"
+                + "bundle:list -s -t 0 --no-format\n"
+                + "service:list org.iotgateway.api.IoTConnection");
+        assertCommand(state);
+        for (String feature : List.of("iotgw", "iotgw-connection", "iotgw-shadow", "iotgw-jobs", "iotgw-discovery",
+                "scr")) {
+            assertEquals("Started", column(state.output, feature, 3), "feature " + feature + " in:\n" + state.output);
+        }
+        // every bundle of the features is Active
+        for (String symbolicName : FEATURE_BUNDLES) {
+            assertEquals("Active", column(state.output, symbolicName, 1), symbolicName + " in:\n" + state.output);
+        }
+        assertTrue(state.output.contains("[org.iotgateway.api.IoTConnection]"), "no IoTConnection service:\n" + state.output);
+        String services = state.output.substring(state.output.indexOf("[org.iotgateway.api.IoTConnection]"));
+        assertTrue(services.contains("connection.id = karaf"), services);
+        assertTrue(services.contains("client.id = " + CLIENT_ID), services);
+        assertTrue(services.contains("service.factoryPid = org.iotgateway.mqtt.connection"), services);
+        assertTrue(services.contains("MQTT connection"), services);
 
         // deleting the file deletes the configuration: the connection disconnects
         Files.delete(cfg);
@@ -166,12 +162,19 @@ class KarafBootIT {
         return broker.server().listConnectedClients().stream().anyMatch(c -> CLIENT_ID.equals(c.getClientID()));
     }
 
-    /** The state column of {@code bundle:list --no-format} for a symbolic name, or null. */
-    private static String bundleState(String listing, String symbolicName) {
-        Pattern line = Pattern.compile("^\\s*\\d+\\s*[\\t│|]\\s*(\\w+)\\s*[\\t│|].*[\\t│|]\\s*" + Pattern.quote(symbolicName)
-                + "\\s*$", Pattern.MULTILINE);
-        Matcher m = line.matcher(listing);
-        return m.find() ? m.group(1) : null;
+    /**
+     * A column of a {@code --no-format} (tab-separated) listing: the line whose first column ({@code feature:list}) or
+     * last column ({@code bundle:list -s}) is {@code name}.
+     */
+    private static String column(String listing, String name, int index) {
+        for (String line : listing.split("\\R")) {
+            String[] columns = line.split("\t");
+            if (columns.length > index
+                    && (columns[0].trim().equals(name) || columns[columns.length - 1].trim().equals(name))) {
+                return columns[index].trim();
+            }
+        }
+        return null;
     }
 
     private void copyFeaturesIntoRepository(Path repository) throws IOException {
