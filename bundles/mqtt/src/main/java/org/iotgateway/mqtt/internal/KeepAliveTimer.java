@@ -65,8 +65,10 @@ final class KeepAliveTimer implements InvocationHandler {
      */
     static MqttPingSender create(ScheduledExecutorService timer, Executor worker, String connectionId) {
         try {
-            Class<?> comms = Class.forName("org.eclipse.paho.client.mqttv3.internal.ClientComms", false,
-                    MqttPingSender.class.getClassLoader());
+            // the name is put together at run time: a literal would make bnd import Paho's internal package,
+            // which Paho's bundle does not export
+            String name = String.join(".", MqttPingSender.class.getPackage().getName(), "internal", "ClientComms");
+            Class<?> comms = MqttPingSender.class.getClassLoader().loadClass(name);
             comms.getMethod("checkForActivity");
             comms.getMethod("getKeepAlive");
         } catch (ReflectiveOperationException | LinkageError e) {
