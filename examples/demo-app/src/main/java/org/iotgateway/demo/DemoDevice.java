@@ -48,7 +48,7 @@ public class DemoDevice implements ShadowDeltaListener, JobHandler {
     static final String PID = "org.iotgateway.demo.device";
     static final String OPERATION = "set-telemetry-interval";
 
-    private static final Logger LOG = LoggerFactory.getLogger("demo.device");
+    private static final Logger LOG = LoggerFactory.getLogger("demo-app");
 
     @Reference(name = "IoTConnection")
     IoTConnection connection;

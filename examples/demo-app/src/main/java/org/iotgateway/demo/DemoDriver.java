@@ -32,7 +32,7 @@ public class DemoDriver {
 
     static final String PID = "org.iotgateway.demo.driver";
 
-    private static final Logger LOG = LoggerFactory.getLogger("demo.driver");
+    private static final Logger LOG = LoggerFactory.getLogger("demo-driver");
     private static final Set<String> LOCAL = Set.of("localhost", "127.0.0.1", "::1", "[::1]");
 
     private EmulatorControl emulator;
@@ -116,7 +116,7 @@ public class DemoDriver {
             LOG.warn("Demo driver: job {} did not finish within 60 s", jobId);
         }
         LOG.info("Demo driver: done. Try the shell: iot:connections, iot:shadow, iot:jobs, "
-                + "emu:setdesired {} '{{\"led\":\"off\"}}', emu:createjob <id> {} '<document>'", thing, thing);
+                + "emu:setdesired {} '{\"led\":\"off\"}', emu:createjob <id> {} '<document>'", thing, thing);
     }
 
     private boolean pointsAtEmulator() {
