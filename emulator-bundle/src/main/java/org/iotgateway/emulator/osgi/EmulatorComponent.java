@@ -158,7 +158,17 @@ public class EmulatorComponent {
             registration = null;
         }
         if (emulator != null) {
-            int clients = emulator.connectedClients().size();
+            // a client that just sent DISCONNECT is dropped by the broker a moment later: give it that moment
+            long end = System.nanoTime() + 1_000_000_000L;
+            int clients;
+            while ((clients = emulator.connectedClients().size()) > 0 && System.nanoTime() < end) {
+                try {
+                    Thread.sleep(20);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
             emulator.stop();
             emulator = null;
             LOG.info("AWS IoT emulator stopped ({} client(s) were still connected)", clients);
