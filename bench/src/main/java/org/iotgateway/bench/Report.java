@@ -159,9 +159,16 @@ final class Report {
     /** Puts the section on top of the runs already in the file. */
     static void write(Path file, String section) throws IOException {
         List<String> older = new ArrayList<>();
+        String standing = "";
         if (Files.exists(file)) {
             String existing = Files.readString(file, StandardCharsets.UTF_8);
             int first = existing.indexOf(MARKER);
+            // sections written by other measurements (gateway footprint, shadow and jobs round trips) sit between
+            // the introduction and the first run: keep them
+            int sections = existing.indexOf("\n## ");
+            if (sections >= 0 && (first < 0 || sections < first)) {
+                standing = existing.substring(sections + 1, first < 0 ? existing.length() : first).strip() + "\n\n";
+            }
             if (first >= 0) {
                 for (String run : existing.substring(first).split(MARKER)) {
                     if (!run.isBlank()) {
@@ -176,6 +183,7 @@ final class Report {
                 + "newest run first, the last ").append(KEEP_RUNS).append(" runs kept. Target: IoTConnection ≥ ")
                 .append(TARGET).append("× raw Paho in every cell. The machine is shared and has few cores: "
                         + "compare min–max ranges, not single numbers.\n\n");
+        md.append(standing);
         md.append(MARKER).append('\n').append(section.strip()).append("\n\n");
         for (int i = 0; i < Math.min(older.size(), KEEP_RUNS - 1); i++) {
             md.append(MARKER).append('\n').append(older.get(i)).append('\n');

@@ -1040,6 +1040,7 @@ final class MqttConnection implements IoTConnection {
         List<CompletableFuture<Void>> pending;
         List<Waiter> subscribers = new ArrayList<>();
         boolean persistent;
+        String serverUri;
         synchronized (lock) {
             if (closed) {
                 return;
@@ -1064,8 +1065,10 @@ final class MqttConnection implements IoTConnection {
             }
             filters.clear();
             persistent = settings.storage == ConnectionSettings.Storage.DISK;
+            serverUri = settings.serverUri();
             setStateLocked(ConnectionState.CLOSED, null);
         }
+        boolean wasConnected = c != null && c.isConnected();
         if (c != null) {
             closeQuietly(c, true);
         }
@@ -1083,6 +1086,9 @@ final class MqttConnection implements IoTConnection {
                         : "; the publish was discarded with the memory queue"));
         pending.forEach(f -> f.completeExceptionally(closedException));
         subscribers.forEach(w -> w.result.completeExceptionally(new ConnectionClosedException("connection '" + id + "' was closed")));
+        if (wasConnected) {
+            LOG.info("Connection '{}': disconnected from {}", id, serverUri);
+        }
         if (left > 0) {
             LOG.info("Connection '{}' closed with {} publishes {}", id, left, persistent ? "kept in the disk queue" : "discarded");
         }
