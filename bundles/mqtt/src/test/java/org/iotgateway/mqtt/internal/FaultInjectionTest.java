@@ -154,7 +154,9 @@ class FaultInjectionTest {
             String topic = "faults/" + gateways[g];
             int expected = cutAt[g];
             Conditions.await("all " + expected + " messages of " + gateways[g], Duration.ofSeconds(60),
-                    () -> distinct(received.get(topic)) >= expected, () -> "(" + distinct(received.get(topic)) + " distinct)");
+                    () -> distinct(received.get(topic)) >= expected, () -> "(" + distinct(received.get(topic)) + " distinct, first missing "
+                            + firstMissing(received.get(topic), expected) + ", subscriber connections " + subscriber.connects.get()
+                            + ")\nbroker log (end):\n" + tail(broker.log(), 4000));
             List<Integer> firstCopies = new ArrayList<>();
             java.util.Set<Integer> seen = new java.util.HashSet<>();
             for (int v : received.get(topic)) {
@@ -278,46 +280,107 @@ class FaultInjectionTest {
         }
     }
 
+    private static int firstMissing(List<Integer> values, int expected) {
+        java.util.Set<Integer> set = values == null ? java.util.Set.of() : new java.util.HashSet<>(values);
+        for (int i = 0; i < expected; i++) {
+            if (!set.contains(i)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private static String tail(String text, int chars) {
+        return text.length() <= chars ? text : text.substring(text.length() - chars);
+    }
+
     private static int distinct(List<Integer> values) {
         return values == null ? 0 : new java.util.HashSet<>(values).size();
     }
 
-    /** A raw Paho client with a persistent session that reconnects on its own and records every message. */
-    private static final class PersistentSubscriber implements AutoCloseable, MqttCallbackExtended {
-        private final MqttAsyncClient client;
-        private final String filter;
+    /**
+     * A raw Paho subscriber with a persistent session (clean session off) that records every message.
+     * After a connection loss it reconnects with a fresh Paho client every 100 ms: Paho's own automatic
+     * reconnect sometimes sends a second CONNECT on a loaded machine, which mosquitto answers by closing
+     * the connection as a protocol error.
+     */
+    private static final class PersistentSubscriber implements AutoCloseable {
+        private final String url;
         private final Map<String, List<Integer>> received;
         private final AtomicInteger duplicates;
         private final Map<String, java.util.Set<Integer>> seen = new ConcurrentHashMap<>();
+        private final java.util.concurrent.ScheduledExecutorService timer =
+                java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
+        final AtomicInteger connects = new AtomicInteger();
+        private volatile MqttAsyncClient client;
+        private volatile boolean closed;
 
         PersistentSubscriber(String url, String filter, Map<String, List<Integer>> received, AtomicInteger duplicates)
                 throws Exception {
-            this.filter = filter;
+            this.url = url;
             this.received = received;
             this.duplicates = duplicates;
-            client = new MqttAsyncClient(url, "fault-subscriber", new MemoryPersistence());
-            client.setCallback(this);
+            connect();
+            client.subscribe(filter, 1).waitForCompletion(10_000); // kept by the broker in the persistent session
+        }
+
+        private void connect() throws Exception {
+            MqttAsyncClient c = new MqttAsyncClient(url, "fault-subscriber", new MemoryPersistence());
+            c.setCallback(new MqttCallbackExtended() {
+                @Override
+                public void connectComplete(boolean reconnect, String serverURI) {
+                }
+
+                @Override
+                public void connectionLost(Throwable cause) {
+                    retry(c);
+                }
+
+                @Override
+                public void messageArrived(String topic, MqttMessage message) {
+                    record(topic, message);
+                }
+
+                @Override
+                public void deliveryComplete(IMqttDeliveryToken token) {
+                }
+            });
             MqttConnectOptions o = new MqttConnectOptions();
             o.setCleanSession(false);
-            o.setAutomaticReconnect(true);
-            o.setMaxReconnectDelay(200);
-            o.setMaxInflight(1000);
-            client.connect(o).waitForCompletion(10_000);
-            client.subscribe(filter, 1).waitForCompletion(10_000);
+            o.setAutomaticReconnect(false);
+            o.setConnectionTimeout(5);
+            client = c;
+            c.connect(o).waitForCompletion(10_000);
+            connects.incrementAndGet();
         }
 
-        @Override
-        public void connectComplete(boolean reconnect, String serverURI) {
-            // the broker kept the session and its subscription; nothing to do
+        private void retry(MqttAsyncClient lost) {
+            if (closed) {
+                return;
+            }
+            try {
+                lost.close(true);
+            } catch (Exception e) {
+                // gone anyway
+            }
+            timer.schedule(() -> {
+                if (closed) {
+                    return;
+                }
+                try {
+                    connect();
+                } catch (Exception e) {
+                    try {
+                        client.close(true);
+                    } catch (Exception ignored) {
+                        // not connected
+                    }
+                    retry(client);
+                }
+            }, 100, TimeUnit.MILLISECONDS);
         }
 
-        @Override
-        public void connectionLost(Throwable cause) {
-            // automatic reconnect
-        }
-
-        @Override
-        public void messageArrived(String topic, MqttMessage message) {
+        private void record(String topic, MqttMessage message) {
             int v = Integer.parseInt(new String(message.getPayload(), UTF_8));
             List<Integer> list = received.computeIfAbsent(topic, t -> new CopyOnWriteArrayList<>());
             if (!seen.computeIfAbsent(topic, t -> ConcurrentHashMap.newKeySet()).add(v)) {
@@ -327,11 +390,9 @@ class FaultInjectionTest {
         }
 
         @Override
-        public void deliveryComplete(IMqttDeliveryToken token) {
-        }
-
-        @Override
         public void close() throws Exception {
+            closed = true;
+            timer.shutdownNow();
             try {
                 client.disconnectForcibly(100, 1000);
             } catch (Exception e) {
