@@ -307,21 +307,34 @@ final class Codec {
             return null;
         }
         if (n.isIntegralNumber()) {
-            return Instant.ofEpochSecond(n.asLong());
+            if (!n.canConvertToLong()) {
+                throw new MalformedMessageException(field + " " + n.asText() + " is not a time");
+            }
+            return epochSeconds(n.asLong(), 0, field);
         }
         if (n.isNumber()) {
             double d = n.asDouble();
+            if (!Double.isFinite(d) || !n.canConvertToLong()) {
+                throw new MalformedMessageException(field + " " + n.asText() + " is not a time");
+            }
             long seconds = (long) Math.floor(d);
-            return Instant.ofEpochSecond(seconds, (long) ((d - seconds) * 1e9));
+            return epochSeconds(seconds, (long) ((d - seconds) * 1e9), field);
         }
         if (n.isTextual()) {
             try {
-                return Instant.ofEpochSecond(Long.parseLong(n.asText().trim()));
+                return epochSeconds(Long.parseLong(n.asText().trim()), 0, field);
             } catch (NumberFormatException e) {
                 throw new MalformedMessageException(field + " '" + n.asText() + "' is not a time");
             }
         }
         throw new MalformedMessageException(field + " is not a time");
+    }
+
+    private static Instant epochSeconds(long seconds, long nanos, String field) {
+        if (seconds < Instant.MIN.getEpochSecond() || seconds > Instant.MAX.getEpochSecond()) {
+            throw new MalformedMessageException(field + " " + seconds + " is not a time (out of range)");
+        }
+        return Instant.ofEpochSecond(seconds, nanos);
     }
 
     private static Map<String, Object> objectContent(JsonNode node) {

@@ -164,4 +164,19 @@ class CodecTest {
         assertEquals(Instant.ofEpochSecond(10, 500_000_000), Codec.instant(json("{'t':10.5}"), "t"));
         assertNull(Codec.instant(json("{}"), "t"));
     }
+
+    /** Found by fuzzing: times beyond the range of Instant threw DateTimeException instead of the documented rejection. */
+    @Test
+    void timestampsBeyondTheRangeOfInstantAreMalformed() {
+        for (String t : new String[] {"9223372036854775807", "99999999999999999999", "1e300", "-1e300", "'31556889864403200'"}) {
+            Codec.MalformedMessageException e = assertThrows(Codec.MalformedMessageException.class,
+                    () -> Codec.instant(json("{'timestamp':" + t + "}"), "timestamp"), t);
+            assertTrue(e.getMessage().startsWith("timestamp "), e.getMessage());
+        }
+        assertThrows(Codec.MalformedMessageException.class, () -> Codec.notify(json("{'timestamp':1e300}")));
+        assertThrows(Codec.MalformedMessageException.class,
+                () -> Codec.executionField(json("{'execution':{'jobId':'j','status':'QUEUED','queuedAt':99999999999999999999}}"), "t"));
+        assertEquals(Instant.ofEpochSecond(Instant.MAX.getEpochSecond()),
+                Codec.instant(json("{'t':" + Instant.MAX.getEpochSecond() + "}"), "t"));
+    }
 }

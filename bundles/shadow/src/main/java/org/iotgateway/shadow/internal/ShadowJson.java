@@ -180,9 +180,15 @@ final class ShadowJson {
         return v != null && v.isIntegralNumber() ? v.asLong() : -1;
     }
 
+    /** @return the timestamp, or null if absent, not a number, or beyond the range of {@link Instant} */
     static Instant timestamp(JsonNode node) {
         JsonNode t = node.get("timestamp");
-        return t != null && t.isNumber() ? Instant.ofEpochSecond(t.asLong()) : null;
+        if (t == null || !t.isNumber() || !t.canConvertToLong()) {
+            return null;
+        }
+        long seconds = t.asLong();
+        return seconds < Instant.MIN.getEpochSecond() || seconds > Instant.MAX.getEpochSecond() ? null
+                : Instant.ofEpochSecond(seconds);
     }
 
     static int errorCode(JsonNode error) {

@@ -97,4 +97,17 @@ class ShadowJsonTest {
         assertThrows(ShadowJson.MalformedJsonException.class, () -> ShadowJson.delta(KEY, obj("{\"state\":1,\"version\":1}"), ""));
         assertThrows(ShadowJson.MalformedJsonException.class, () -> ShadowJson.change(KEY, obj("{\"current\":[]}"), ""));
     }
+
+    /** Found by fuzzing: a timestamp beyond the range of Instant threw DateTimeException out of every reply decoder. */
+    @Test
+    void timestampsBeyondTheRangeOfInstantAreIgnored() throws Exception {
+        for (String t : new String[] {"170011111111111111111111111111", "9223372036854775807", "1e300", "-1e300"}) {
+            ObjectNode reply = obj("{\"state\":{\"color\":\"green\"},\"version\":9,\"timestamp\":" + t + "}");
+            assertEquals(null, ShadowJson.timestamp(reply), t);
+            assertEquals(9, ShadowJson.delta(KEY, reply, "").version());
+            assertFalse(ShadowJson.delta(KEY, reply, "").timestamp().isPresent());
+            assertEquals(9, ShadowJson.document(KEY, reply, "").version());
+            ShadowJson.deltaOfGet(KEY, reply);
+        }
+    }
 }
