@@ -12,8 +12,11 @@ import java.util.Map;
 import java.util.Optional;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
+import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import org.iotgateway.api.jobs.JobDocument;
@@ -34,6 +37,14 @@ import org.iotgateway.api.jobs.PendingJobs;
 final class Codec {
 
     static final ObjectMapper MAPPER = new ObjectMapper();
+
+    /**
+     * Reads received messages with decimals kept exactly, so a job document is passed on as sent: a number beyond
+     * the range of a double (1e999) stays that number instead of becoming Infinity (written back as "Infinity").
+     */
+    private static final ObjectReader MESSAGE_READER = MAPPER.reader()
+            .with(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+            .without(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES);
 
     private Codec() {
     }
@@ -113,7 +124,7 @@ final class Codec {
     static ObjectNode parse(byte[] payload) {
         JsonNode n;
         try {
-            n = MAPPER.readTree(payload);
+            n = MESSAGE_READER.readTree(payload);
         } catch (JsonProcessingException e) {
             throw new MalformedMessageException("not valid JSON: " + e.getOriginalMessage());
         } catch (IOException e) {
@@ -370,8 +381,10 @@ final class Codec {
                     return b;
                 }
                 if (n.isBigDecimal()) {
+                    // decimals are read exactly; handlers get a Double unless the value has no double form
+                    double d = n.doubleValue();
                     BigDecimal b = n.decimalValue();
-                    return b;
+                    return Double.isFinite(d) ? (Object) d : b;
                 }
                 return n.doubleValue();
             default:

@@ -179,4 +179,17 @@ class CodecTest {
         assertEquals(Instant.ofEpochSecond(Instant.MAX.getEpochSecond()),
                 Codec.instant(json("{'t':" + Instant.MAX.getEpochSecond() + "}"), "t"));
     }
+
+    /** A job document reaches the handler as sent: 1e999 was turned into Infinity and written back as "Infinity". */
+    @Test
+    void jobDocumentNumbersBeyondTheRangeOfADoubleAreKeptExactly() {
+        JobExecution e = Codec.executionField(json("{'execution':{'jobId':'j','status':'QUEUED',"
+                + "'jobDocument':{'big':1e999,'f':1.5,'g':2.50,'list':[-1e999]}}}"), "t").orElseThrow();
+        assertEquals("{\"big\":1E+999,\"f\":1.5,\"g\":2.50,\"list\":[-1E+999]}", e.jobDocument().orElseThrow().json());
+        Map<String, Object> content = e.jobDocument().orElseThrow().content();
+        assertEquals(new java.math.BigDecimal("1e999"), content.get("big"));
+        assertEquals(1.5, content.get("f"));
+        assertEquals(2.5, content.get("g"));
+        assertEquals(List.of(new java.math.BigDecimal("-1e999")), content.get("list"));
+    }
 }

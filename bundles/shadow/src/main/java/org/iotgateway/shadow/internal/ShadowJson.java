@@ -11,8 +11,11 @@ import java.util.List;
 import java.util.Map;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
+import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import org.iotgateway.api.InvalidRequestException;
@@ -30,6 +33,14 @@ import org.iotgateway.api.shadow.ShadowUpdate;
 final class ShadowJson {
 
     static final ObjectMapper MAPPER = new ObjectMapper();
+
+    /**
+     * Reads received payloads with decimals kept exactly: a number beyond the range of a double (1e999) stays a
+     * number instead of becoming Infinity, which has no JSON form and no decimal value.
+     */
+    private static final ObjectReader REPLY_READER = MAPPER.reader()
+            .with(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+            .without(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES);
 
     private ShadowJson() {
     }
@@ -158,7 +169,7 @@ final class ShadowJson {
     static ObjectNode parseObject(byte[] payload) throws MalformedJsonException {
         JsonNode node;
         try {
-            node = MAPPER.readTree(payload);
+            node = REPLY_READER.readTree(payload);
         } catch (IOException e) {
             String m = e instanceof JsonProcessingException ? ((JsonProcessingException) e).getOriginalMessage() : e.getMessage();
             throw new MalformedJsonException("not valid JSON: " + m);
@@ -463,7 +474,9 @@ final class ShadowJson {
                     }
                     return n.bigIntegerValue();
                 }
-                return n.doubleValue();
+                double d = n.doubleValue();
+                // beyond the range of a double: the exact decimal, as Infinity has no JSON form
+                return Double.isFinite(d) ? (Object) d : n.decimalValue();
             default:
                 return null;
         }

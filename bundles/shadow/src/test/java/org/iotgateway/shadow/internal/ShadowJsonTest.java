@@ -9,6 +9,7 @@ import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -109,5 +110,30 @@ class ShadowJsonTest {
             assertEquals(9, ShadowJson.document(KEY, reply, "").version());
             ShadowJson.deltaOfGet(KEY, reply);
         }
+    }
+
+    /**
+     * Found by fuzzing: 1e999 was read as Infinity, so the API's document builder rejected the reply
+     * (InvalidRequestException "Infinity has no JSON form") and the delta rule threw NumberFormatException.
+     */
+    @Test
+    void numbersBeyondTheRangeOfADoubleStayExactDecimals() throws Exception {
+        ObjectNode reply = obj("{\"state\":{\"desired\":{\"a\":1e999,\"b\":[-1e999],\"c\":1.5,\"d\":10.0},"
+                + "\"reported\":{\"a\":1E+999,\"c\":1.50}},\"version\":3}");
+        org.iotgateway.api.shadow.ShadowDocument doc = ShadowJson.document(KEY, reply, "");
+        assertEquals(new java.math.BigDecimal("1e999"), doc.desired().get("a"));
+        assertEquals(List.of(new java.math.BigDecimal("-1e999")), doc.desired().get("b"));
+        assertEquals(1.5, doc.desired().get("c"));
+        assertEquals(10.0, doc.desired().get("d"));
+        ObjectNode desired = (ObjectNode) reply.get("state").get("desired");
+        assertEquals(Set.of("b", "d"), fieldNames(ShadowJson.delta(desired, reply.get("state").get("reported"))));
+        assertTrue(ShadowJson.delta(desired, desired).isEmpty());
+        assertTrue(ShadowJson.sameJava(doc.desired(), ShadowJson.toMap(desired)));
+    }
+
+    private static Set<String> fieldNames(ObjectNode o) {
+        Set<String> names = new java.util.HashSet<>();
+        o.fieldNames().forEachRemaining(names::add);
+        return names;
     }
 }
