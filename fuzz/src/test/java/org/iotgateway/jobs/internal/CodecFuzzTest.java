@@ -7,7 +7,9 @@ import java.util.Optional;
 
 import com.code_intelligence.jazzer.junit.DictionaryEntries;
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import org.iotgateway.api.jobs.JobExecution;
@@ -80,7 +82,9 @@ class CodecFuzzTest {
 
     private static JsonNode readTree(String json) {
         try {
-            return Codec.MAPPER.readTree(json);
+            // read as Codec reads messages: decimals exactly
+            return Codec.MAPPER.reader().with(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+                    .without(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES).readTree(json);
         } catch (java.io.IOException e) {
             throw new AssertionError("the kept job document is not JSON: " + json, e);
         }
