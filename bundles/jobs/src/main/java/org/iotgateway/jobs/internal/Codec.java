@@ -381,10 +381,10 @@ final class Codec {
                     return b;
                 }
                 if (n.isBigDecimal()) {
-                    // decimals are read exactly; handlers get a Double unless the value has no double form
+                    // decimals are read exactly; handlers get a Double when it holds the value, else the decimal
                     double d = n.doubleValue();
                     BigDecimal b = n.decimalValue();
-                    return Double.isFinite(d) ? (Object) d : b;
+                    return Double.isFinite(d) && BigDecimal.valueOf(d).compareTo(b) == 0 ? (Object) d : b;
                 }
                 return n.doubleValue();
             default:

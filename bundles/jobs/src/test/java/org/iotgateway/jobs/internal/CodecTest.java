@@ -191,5 +191,7 @@ class CodecTest {
         assertEquals(1.5, content.get("f"));
         assertEquals(2.5, content.get("g"));
         assertEquals(List.of(new java.math.BigDecimal("-1e999")), content.get("list"));
+        Map<String, Object> precise = Codec.document(Codec.parse("{\"p\":92233720368547758083.0}".getBytes(UTF_8))).content();
+        assertEquals(new java.math.BigDecimal("92233720368547758083.0"), precise.get("p"));
     }
 }

@@ -474,9 +474,10 @@ final class ShadowJson {
                     }
                     return n.bigIntegerValue();
                 }
+                // a Double when it holds the value; the exact decimal beyond the range or precision of a double
                 double d = n.doubleValue();
-                // beyond the range of a double: the exact decimal, as Infinity has no JSON form
-                return Double.isFinite(d) ? (Object) d : n.decimalValue();
+                BigDecimal exact = n.decimalValue();
+                return Double.isFinite(d) && BigDecimal.valueOf(d).compareTo(exact) == 0 ? (Object) d : exact;
             default:
                 return null;
         }

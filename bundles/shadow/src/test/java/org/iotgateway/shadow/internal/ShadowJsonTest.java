@@ -125,6 +125,10 @@ class ShadowJsonTest {
         assertEquals(List.of(new java.math.BigDecimal("-1e999")), doc.desired().get("b"));
         assertEquals(1.5, doc.desired().get("c"));
         assertEquals(10.0, doc.desired().get("d"));
+        // found by fuzzing too: more digits than a double holds were silently rounded
+        ObjectNode precise = obj("{\"state\":{\"desired\":{\"p\":92233720368547758083.0}},\"version\":4}");
+        assertEquals(0, new java.math.BigDecimal("92233720368547758083.0")
+                .compareTo((java.math.BigDecimal) ShadowJson.document(KEY, precise, "").desired().get("p")));
         ObjectNode desired = (ObjectNode) reply.get("state").get("desired");
         assertEquals(Set.of("b", "d"), fieldNames(ShadowJson.delta(desired, reply.get("state").get("reported"))));
         assertTrue(ShadowJson.delta(desired, desired).isEmpty());
