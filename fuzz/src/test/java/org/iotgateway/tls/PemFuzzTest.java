@@ -24,7 +24,7 @@ class PemFuzzTest {
     @DictionaryEntries({
             "-----BEGIN ", "-----END ", "-----", "CERTIFICATE", "TRUSTED CERTIFICATE", "PRIVATE KEY",
             "RSA PRIVATE KEY", "EC PRIVATE KEY", "ENCRYPTED PRIVATE KEY", "EC PARAMETERS", "Proc-Type: 4,ENCRYPTED",
-            "\r\n", "MIIB", "MII", "BggqhkjOPQMBBw==", "=="})
+            "\\x0D\\x0A", "MIIB", "MII", "BggqhkjOPQMBBw==", "=="})
     @FuzzTest(maxDuration = FuzzBudget.MAX_DURATION)
     void pem(byte[] file) {
         // files are read as ISO-8859-1 (PemReader.readFile), so every byte sequence is possible text

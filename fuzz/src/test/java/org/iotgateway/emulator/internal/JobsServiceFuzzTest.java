@@ -43,7 +43,7 @@ class JobsServiceFuzzTest {
             "9223372036854775808", "99999999999999999999", "-0", "\"\"", "\"\\u0000\"", "\"status\"",
             "\"statusDetails\"", "\"expectedVersion\"", "\"executionNumber\"", "\"includeJobExecutionState\"",
             "\"includeJobDocument\"", "\"stepTimeoutInMinutes\"", "\"clientToken\"", "\"IN_PROGRESS\"",
-            "\"SUCCEEDED\"", "\"FAILED\"", "\"REJECTED\"", "\"QUEUED\"", "\0\3", "\0\1"})
+            "\"SUCCEEDED\"", "\"FAILED\"", "\"REJECTED\"", "\"QUEUED\"", "\\x00\\x03", "\\x00\\x01"})
     @FuzzTest(maxDuration = FuzzBudget.MAX_DURATION)
     void requests(byte[] input) {
         List<Published> published = new ArrayList<>();

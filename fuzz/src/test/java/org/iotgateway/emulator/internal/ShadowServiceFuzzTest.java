@@ -44,7 +44,7 @@ class ShadowServiceFuzzTest {
             "{", "}", "[", "]", ":", ",", "null", "true", "false", "1e999", "-1e999", "1.0", "1e-400",
             "9223372036854775808", "99999999999999999999", "-0", "\"\"", "\"\\u0000\"", "\"state\"", "\"desired\"",
             "\"reported\"", "\"version\"", "\"clientToken\"", "{\"state\":{\"desired\":",
-            "{\"state\":{\"reported\":", "\0\1", "\0\4"})
+            "{\"state\":{\"reported\":", "\\x00\\x01", "\\x00\\x04"})
     @FuzzTest(maxDuration = FuzzBudget.MAX_DURATION)
     void requests(byte[] input) {
         List<String> topics = new ArrayList<>();

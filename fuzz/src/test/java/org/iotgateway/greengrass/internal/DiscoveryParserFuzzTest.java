@@ -33,8 +33,8 @@ class DiscoveryParserFuzzTest {
             "{", "}", "[", "]", ":", ",", "null", "true", "false", "1e999", "-1e999", "1.0", "1e-400",
             "9223372036854775808", "99999999999999999999", "-0", "\"\"", "\"\\u0000\"", "\"GGGroups\"",
             "\"GGGroupId\"", "\"Cores\"", "\"thingArn\"", "\"Connectivity\"", "\"Id\"", "\"HostAddress\"",
-            "\"PortNumber\"", "\"Metadata\"", "\"CAs\"", "\"65535\"", "65536", "0", "-----BEGIN CERTIFICATE-----\\n",
-            "\\n-----END CERTIFICATE-----\\n"})
+            "\"PortNumber\"", "\"Metadata\"", "\"CAs\"", "\"65535\"", "65536", "0", "-----BEGIN CERTIFICATE-----\\x0A",
+            "\\x0A-----END CERTIFICATE-----\\x0A"})
     @FuzzTest(maxDuration = FuzzBudget.MAX_DURATION)
     void answer(byte[] body) {
         DiscoveryResult result;
