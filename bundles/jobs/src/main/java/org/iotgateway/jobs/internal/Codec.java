@@ -12,8 +12,11 @@ import java.util.Map;
 import java.util.Optional;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
+import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import org.iotgateway.api.jobs.JobDocument;
@@ -34,6 +37,14 @@ import org.iotgateway.api.jobs.PendingJobs;
 final class Codec {
 
     static final ObjectMapper MAPPER = new ObjectMapper();
+
+    /**
+     * Reads received messages with decimals kept exactly, so a job document is passed on as sent: a number beyond
+     * the range of a double (1e999) stays that number instead of becoming Infinity (written back as "Infinity").
+     */
+    private static final ObjectReader MESSAGE_READER = MAPPER.reader()
+            .with(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+            .without(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES);
 
     private Codec() {
     }
@@ -113,7 +124,7 @@ final class Codec {
     static ObjectNode parse(byte[] payload) {
         JsonNode n;
         try {
-            n = MAPPER.readTree(payload);
+            n = MESSAGE_READER.readTree(payload);
         } catch (JsonProcessingException e) {
             throw new MalformedMessageException("not valid JSON: " + e.getOriginalMessage());
         } catch (IOException e) {
@@ -307,21 +318,34 @@ final class Codec {
             return null;
         }
         if (n.isIntegralNumber()) {
-            return Instant.ofEpochSecond(n.asLong());
+            if (!n.canConvertToLong()) {
+                throw new MalformedMessageException(field + " " + n.asText() + " is not a time");
+            }
+            return epochSeconds(n.asLong(), 0, field);
         }
         if (n.isNumber()) {
             double d = n.asDouble();
+            if (!Double.isFinite(d) || !n.canConvertToLong()) {
+                throw new MalformedMessageException(field + " " + n.asText() + " is not a time");
+            }
             long seconds = (long) Math.floor(d);
-            return Instant.ofEpochSecond(seconds, (long) ((d - seconds) * 1e9));
+            return epochSeconds(seconds, (long) ((d - seconds) * 1e9), field);
         }
         if (n.isTextual()) {
             try {
-                return Instant.ofEpochSecond(Long.parseLong(n.asText().trim()));
+                return epochSeconds(Long.parseLong(n.asText().trim()), 0, field);
             } catch (NumberFormatException e) {
                 throw new MalformedMessageException(field + " '" + n.asText() + "' is not a time");
             }
         }
         throw new MalformedMessageException(field + " is not a time");
+    }
+
+    private static Instant epochSeconds(long seconds, long nanos, String field) {
+        if (seconds < Instant.MIN.getEpochSecond() || seconds > Instant.MAX.getEpochSecond()) {
+            throw new MalformedMessageException(field + " " + seconds + " is not a time (out of range)");
+        }
+        return Instant.ofEpochSecond(seconds, nanos);
     }
 
     private static Map<String, Object> objectContent(JsonNode node) {
@@ -357,8 +381,10 @@ final class Codec {
                     return b;
                 }
                 if (n.isBigDecimal()) {
+                    // decimals are read exactly; handlers get a Double when it holds the value, else the decimal
+                    double d = n.doubleValue();
                     BigDecimal b = n.decimalValue();
-                    return b;
+                    return Double.isFinite(d) && BigDecimal.valueOf(d).compareTo(b) == 0 ? (Object) d : b;
                 }
                 return n.doubleValue();
             default:

@@ -530,8 +530,10 @@ final class JobsEngine implements JobsService {
         @Override
         public void notifyNextReceived(ObjectNode message) {
             Optional<JobExecution> next;
+            java.time.Instant timestamp;
             try {
                 next = Codec.executionField(message, thing);
+                timestamp = Optional.ofNullable(Codec.instant(message, "timestamp")).orElse(java.time.Instant.EPOCH);
             } catch (Codec.MalformedMessageException e) {
                 LOG.warn("Thing '{}': ignoring a malformed notify-next message: {}", thing, e.getMessage());
                 onLoop(() -> {
@@ -541,8 +543,6 @@ final class JobsEngine implements JobsService {
                 });
                 return;
             }
-            java.time.Instant timestamp = Optional.ofNullable(Codec.instant(message, "timestamp"))
-                    .orElse(java.time.Instant.EPOCH);
             for (NextJobListener l : nextListeners) {
                 listenerEvents.execute(() -> {
                     try {

@@ -164,4 +164,34 @@ class CodecTest {
         assertEquals(Instant.ofEpochSecond(10, 500_000_000), Codec.instant(json("{'t':10.5}"), "t"));
         assertNull(Codec.instant(json("{}"), "t"));
     }
+
+    /** Found by fuzzing: times beyond the range of Instant threw DateTimeException instead of the documented rejection. */
+    @Test
+    void timestampsBeyondTheRangeOfInstantAreMalformed() {
+        for (String t : new String[] {"9223372036854775807", "99999999999999999999", "1e300", "-1e300", "'31556889864403200'"}) {
+            Codec.MalformedMessageException e = assertThrows(Codec.MalformedMessageException.class,
+                    () -> Codec.instant(json("{'timestamp':" + t + "}"), "timestamp"), t);
+            assertTrue(e.getMessage().startsWith("timestamp "), e.getMessage());
+        }
+        assertThrows(Codec.MalformedMessageException.class, () -> Codec.notify(json("{'timestamp':1e300}")));
+        assertThrows(Codec.MalformedMessageException.class,
+                () -> Codec.executionField(json("{'execution':{'jobId':'j','status':'QUEUED','queuedAt':99999999999999999999}}"), "t"));
+        assertEquals(Instant.ofEpochSecond(Instant.MAX.getEpochSecond()),
+                Codec.instant(json("{'t':" + Instant.MAX.getEpochSecond() + "}"), "t"));
+    }
+
+    /** A job document reaches the handler as sent: 1e999 was turned into Infinity and written back as "Infinity". */
+    @Test
+    void jobDocumentNumbersBeyondTheRangeOfADoubleAreKeptExactly() {
+        JobExecution e = Codec.executionField(json("{'execution':{'jobId':'j','status':'QUEUED',"
+                + "'jobDocument':{'big':1e999,'f':1.5,'g':2.50,'list':[-1e999]}}}"), "t").orElseThrow();
+        assertEquals("{\"big\":1E+999,\"f\":1.5,\"g\":2.50,\"list\":[-1E+999]}", e.jobDocument().orElseThrow().json());
+        Map<String, Object> content = e.jobDocument().orElseThrow().content();
+        assertEquals(new java.math.BigDecimal("1e999"), content.get("big"));
+        assertEquals(1.5, content.get("f"));
+        assertEquals(2.5, content.get("g"));
+        assertEquals(List.of(new java.math.BigDecimal("-1e999")), content.get("list"));
+        Map<String, Object> precise = Codec.document(Codec.parse("{\"p\":92233720368547758083.0}".getBytes(UTF_8))).content();
+        assertEquals(new java.math.BigDecimal("92233720368547758083.0"), precise.get("p"));
+    }
 }

@@ -11,8 +11,11 @@ import java.util.List;
 import java.util.Map;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
+import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import org.iotgateway.api.InvalidRequestException;
@@ -30,6 +33,14 @@ import org.iotgateway.api.shadow.ShadowUpdate;
 final class ShadowJson {
 
     static final ObjectMapper MAPPER = new ObjectMapper();
+
+    /**
+     * Reads received payloads with decimals kept exactly: a number beyond the range of a double (1e999) stays a
+     * number instead of becoming Infinity, which has no JSON form and no decimal value.
+     */
+    private static final ObjectReader REPLY_READER = MAPPER.reader()
+            .with(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+            .without(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES);
 
     private ShadowJson() {
     }
@@ -158,7 +169,7 @@ final class ShadowJson {
     static ObjectNode parseObject(byte[] payload) throws MalformedJsonException {
         JsonNode node;
         try {
-            node = MAPPER.readTree(payload);
+            node = REPLY_READER.readTree(payload);
         } catch (IOException e) {
             String m = e instanceof JsonProcessingException ? ((JsonProcessingException) e).getOriginalMessage() : e.getMessage();
             throw new MalformedJsonException("not valid JSON: " + m);
@@ -180,9 +191,15 @@ final class ShadowJson {
         return v != null && v.isIntegralNumber() ? v.asLong() : -1;
     }
 
+    /** @return the timestamp, or null if absent, not a number, or beyond the range of {@link Instant} */
     static Instant timestamp(JsonNode node) {
         JsonNode t = node.get("timestamp");
-        return t != null && t.isNumber() ? Instant.ofEpochSecond(t.asLong()) : null;
+        if (t == null || !t.isNumber() || !t.canConvertToLong()) {
+            return null;
+        }
+        long seconds = t.asLong();
+        return seconds < Instant.MIN.getEpochSecond() || seconds > Instant.MAX.getEpochSecond() ? null
+                : Instant.ofEpochSecond(seconds);
     }
 
     static int errorCode(JsonNode error) {
@@ -457,7 +474,10 @@ final class ShadowJson {
                     }
                     return n.bigIntegerValue();
                 }
-                return n.doubleValue();
+                // a Double when it holds the value; the exact decimal beyond the range or precision of a double
+                double d = n.doubleValue();
+                BigDecimal exact = n.decimalValue();
+                return Double.isFinite(d) && BigDecimal.valueOf(d).compareTo(exact) == 0 ? (Object) d : exact;
             default:
                 return null;
         }

@@ -9,6 +9,7 @@ import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -96,5 +97,47 @@ class ShadowJsonTest {
         assertThrows(ShadowJson.MalformedJsonException.class, () -> obj(""));
         assertThrows(ShadowJson.MalformedJsonException.class, () -> ShadowJson.delta(KEY, obj("{\"state\":1,\"version\":1}"), ""));
         assertThrows(ShadowJson.MalformedJsonException.class, () -> ShadowJson.change(KEY, obj("{\"current\":[]}"), ""));
+    }
+
+    /** Found by fuzzing: a timestamp beyond the range of Instant threw DateTimeException out of every reply decoder. */
+    @Test
+    void timestampsBeyondTheRangeOfInstantAreIgnored() throws Exception {
+        for (String t : new String[] {"170011111111111111111111111111", "9223372036854775807", "1e300", "-1e300"}) {
+            ObjectNode reply = obj("{\"state\":{\"color\":\"green\"},\"version\":9,\"timestamp\":" + t + "}");
+            assertEquals(null, ShadowJson.timestamp(reply), t);
+            assertEquals(9, ShadowJson.delta(KEY, reply, "").version());
+            assertFalse(ShadowJson.delta(KEY, reply, "").timestamp().isPresent());
+            assertEquals(9, ShadowJson.document(KEY, reply, "").version());
+            ShadowJson.deltaOfGet(KEY, reply);
+        }
+    }
+
+    /**
+     * Found by fuzzing: 1e999 was read as Infinity, so the API's document builder rejected the reply
+     * (InvalidRequestException "Infinity has no JSON form") and the delta rule threw NumberFormatException.
+     */
+    @Test
+    void numbersBeyondTheRangeOfADoubleStayExactDecimals() throws Exception {
+        ObjectNode reply = obj("{\"state\":{\"desired\":{\"a\":1e999,\"b\":[-1e999],\"c\":1.5,\"d\":10.0},"
+                + "\"reported\":{\"a\":1E+999,\"c\":1.50}},\"version\":3}");
+        org.iotgateway.api.shadow.ShadowDocument doc = ShadowJson.document(KEY, reply, "");
+        assertEquals(new java.math.BigDecimal("1e999"), doc.desired().get("a"));
+        assertEquals(List.of(new java.math.BigDecimal("-1e999")), doc.desired().get("b"));
+        assertEquals(1.5, doc.desired().get("c"));
+        assertEquals(10.0, doc.desired().get("d"));
+        // found by fuzzing too: more digits than a double holds were silently rounded
+        ObjectNode precise = obj("{\"state\":{\"desired\":{\"p\":92233720368547758083.0}},\"version\":4}");
+        assertEquals(0, new java.math.BigDecimal("92233720368547758083.0")
+                .compareTo((java.math.BigDecimal) ShadowJson.document(KEY, precise, "").desired().get("p")));
+        ObjectNode desired = (ObjectNode) reply.get("state").get("desired");
+        assertEquals(Set.of("b", "d"), fieldNames(ShadowJson.delta(desired, reply.get("state").get("reported"))));
+        assertTrue(ShadowJson.delta(desired, desired).isEmpty());
+        assertTrue(ShadowJson.sameJava(doc.desired(), ShadowJson.toMap(desired)));
+    }
+
+    private static Set<String> fieldNames(ObjectNode o) {
+        Set<String> names = new java.util.HashSet<>();
+        o.fieldNames().forEachRemaining(names::add);
+        return names;
     }
 }
