@@ -18,6 +18,7 @@ import org.junit.jupiter.api.Test;
 /** Ten clients updating one shadow at the same time end with a consistent version history. */
 class ShadowConcurrencyTest extends EmulatorTestBase {
     private static final int CLIENTS = 10;
+    private static final int WINDOW = 10;
 
     @Test
     void concurrentUpdatesGetUniqueContiguousVersionsAndNoneIsLost() throws Exception {
@@ -36,13 +37,16 @@ class ShadowConcurrencyTest extends EmulatorTestBase {
                 int id = i;
                 TestClient c = clients.get(i);
                 done.add(pool.submit(() -> {
-                    for (int k = 0; k < perClient; k++) {
-                        c.publish(prefix + "/update", "{\"state\":{\"reported\":{\"c" + id + "\":" + k
-                                + ",\"last\":\"c" + id + "-" + k + "\"}},\"clientToken\":\"c" + id + "-" + k + "\"}");
-                    }
-                    for (int k = 0; k < perClient; k++) {
-                        JsonNode acc = c.awaitToken(prefix + "/update/accepted", "c" + id + "-" + k);
-                        versions.add(acc.get("version").asLong());
+                    // pipelined in batches of 10: the service allows 10 requests in flight per thing and connection
+                    for (int batch = 0; batch < perClient; batch += WINDOW) {
+                        for (int k = batch; k < batch + WINDOW; k++) {
+                            c.publish(prefix + "/update", "{\"state\":{\"reported\":{\"c" + id + "\":" + k
+                                    + ",\"last\":\"c" + id + "-" + k + "\"}},\"clientToken\":\"c" + id + "-" + k + "\"}");
+                        }
+                        for (int k = batch; k < batch + WINDOW; k++) {
+                            JsonNode acc = c.awaitToken(prefix + "/update/accepted", "c" + id + "-" + k);
+                            versions.add(acc.get("version").asLong());
+                        }
                     }
                     return null;
                 }));

@@ -97,6 +97,15 @@ public final class ShadowService {
      * @param publishGet  whether a GET answer is published (false for control-API reads)
      */
     public Result handle(String thing, String shadow, Op op, byte[] payload, boolean publishGet) {
+        return handle(thing, shadow, op, payload, publishGet, null);
+    }
+
+    /**
+     * As {@link #handle(String, String, Op, byte[], boolean)}; {@code answered} (may be null) runs once the
+     * request is processed, before its reply is published (a client may send its next request as soon
+     * as it sees the reply).
+     */
+    public Result handle(String thing, String shadow, Op op, byte[] payload, boolean publishGet, Runnable answered) {
         String prefix = topicPrefix(thing, shadow);
         long ts = now();
         Result r;
@@ -105,6 +114,9 @@ public final class ShadowService {
         } catch (RuntimeException e) {
             r = error(500, "Internal service failure", tokenOf(payload), ts);
             org.slf4j.LoggerFactory.getLogger(ShadowService.class).error("Shadow {} {} failed", prefix, op, e);
+        }
+        if (answered != null) {
+            answered.run();
         }
         if ((op != Op.GET || publishGet) && !r.published()) {
             publisher.publish(prefix + "/" + op.topic + (r.accepted() ? "/accepted" : "/rejected"),
@@ -117,6 +129,12 @@ public final class ShadowService {
     public void rejectInvalidName(String rawPrefix, String op, byte[] payload, String message) {
         Result r = error(400, message, tokenOf(payload), now());
         publisher.publish(rawPrefix + "/" + op + "/rejected", Json.bytes(r.payload()));
+    }
+
+    /** More requests in flight for the thing on one connection than the service allows. */
+    public void rejectThrottled(String prefix, String op, byte[] payload) {
+        Result r = error(429, "Too Many Requests", tokenOf(payload), now());
+        publisher.publish(prefix + "/" + op + "/rejected", Json.bytes(r.payload()));
     }
 
     private static String tokenOf(byte[] payload) {
