@@ -192,7 +192,26 @@ public final class EmulatorCore {
                 "com.sun.net.httpserver.HttpsServer"}) {
                 Class.forName(c, true, EmulatorCore.class.getClassLoader());
             }
-            javax.net.ssl.SSLContext.getInstance("TLS").init(null, null, null);
+            // JSSE's classes, without the JDK's default trust store (parsing it costs CPU, nothing uses it)
+            javax.net.ssl.SSLContext.getInstance("TLS").init(new javax.net.ssl.KeyManager[0],
+                    new javax.net.ssl.TrustManager[] {new javax.net.ssl.X509TrustManager() {
+                        @Override
+                        public void checkClientTrusted(java.security.cert.X509Certificate[] chain, String authType)
+                                throws java.security.cert.CertificateException {
+                            throw new java.security.cert.CertificateException("warm-up only");
+                        }
+
+                        @Override
+                        public void checkServerTrusted(java.security.cert.X509Certificate[] chain, String authType)
+                                throws java.security.cert.CertificateException {
+                            throw new java.security.cert.CertificateException("warm-up only");
+                        }
+
+                        @Override
+                        public java.security.cert.X509Certificate[] getAcceptedIssuers() {
+                            return new java.security.cert.X509Certificate[0];
+                        }
+                    }}, null);
         } catch (Throwable t) {
             LOG.trace("warm-up incomplete: {}", t.toString());
         }
