@@ -159,9 +159,12 @@ final class Report {
     /** Puts the section on top of the runs already in the file. */
     static void write(Path file, String section) throws IOException {
         List<String> older = new ArrayList<>();
+        String preamble = null;
         if (Files.exists(file)) {
             String existing = Files.readString(file, StandardCharsets.UTF_8);
             int first = existing.indexOf(MARKER);
+            // sections written by hand or by other benchmarks above the runs stay as they are
+            preamble = first >= 0 ? existing.substring(0, first) : null;
             if (first >= 0) {
                 for (String run : existing.substring(first).split(MARKER)) {
                     if (!run.isBlank()) {
@@ -171,11 +174,15 @@ final class Report {
             }
         }
         StringBuilder md = new StringBuilder();
-        md.append("# Benchmark results\n\n");
-        md.append("Written by `mvn -B -f bench/pom.xml -Pbench verify` (see [README.md](README.md) for the method); "
-                + "newest run first, the last ").append(KEEP_RUNS).append(" runs kept. Target: IoTConnection ≥ ")
-                .append(TARGET).append("× raw Paho in every cell. The machine is shared and has few cores: "
-                        + "compare min–max ranges, not single numbers.\n\n");
+        if (preamble != null && preamble.startsWith("# Benchmark results")) {
+            md.append(preamble);
+        } else {
+            md.append("# Benchmark results\n\n");
+            md.append("Written by `mvn -B -f bench/pom.xml -Pbench verify` (see [README.md](README.md) for the method); "
+                    + "newest run first, the last ").append(KEEP_RUNS).append(" runs kept. Target: IoTConnection ≥ ")
+                    .append(TARGET).append("× raw Paho in every cell. The machine is shared and has few cores: "
+                            + "compare min–max ranges, not single numbers.\n\n");
+        }
         md.append(MARKER).append('\n').append(section.strip()).append("\n\n");
         for (int i = 0; i < Math.min(older.size(), KEEP_RUNS - 1); i++) {
             md.append(MARKER).append('\n').append(older.get(i)).append('\n');
