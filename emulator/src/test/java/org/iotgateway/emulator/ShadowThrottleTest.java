@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
  * limit deterministically.
  */
 class ShadowThrottleTest {
-    private static final Duration LATENCY = Duration.ofMillis(1500);
+    private static final Duration LATENCY = Duration.ofMillis(3000);
     private static Emulator emulator;
     private final List<TestClient> clients = new java.util.ArrayList<>();
 
