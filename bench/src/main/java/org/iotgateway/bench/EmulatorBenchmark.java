@@ -232,10 +232,26 @@ public final class EmulatorBenchmark {
         return previous;
     }
 
-    Result run(Shape shape, Duration warmup, Duration measure, int round) throws Exception {
+    /**
+     * Waits until the JVM runs at most {@code threads} threads: a stopped emulator's or closed client's threads end
+     * a little after stop/close returns, and what they still reference is only garbage once they have.
+     */
+    private static void awaitThreads(int threads) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (Thread.activeCount() > threads && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
+        if (Thread.activeCount() > threads) {
+            LOG.warn("{} threads still running, expected at most {}", Thread.activeCount(), threads);
+        }
+    }
+
+    Result run(Shape shape, Duration warmup, Duration measure, int round, int baseThreads) throws Exception {
+        awaitThreads(baseThreads);
         long before = usedHeapAfterGc();
         try (Emulator emulator = Emulator.builder().build().start()) {
             long idle = usedHeapAfterGc();
+            int emulatorThreads = Thread.activeCount();
             List<Connection> connections = new ArrayList<>();
             try {
                 for (int c = 0; c < shape.connections; c++) {
@@ -309,6 +325,7 @@ public final class EmulatorBenchmark {
                 connections.clear();
                 things.clear(); // nothing of the clients stays reachable
                 all = null;
+                awaitThreads(emulatorThreads);
                 long afterRun = usedHeapAfterGc();
                 String check = emulator.shadow(firstThing).orElseThrow();
                 if (!check.contains("\"counter\"") || !check.contains("\"interval\"")) {
@@ -329,6 +346,8 @@ public final class EmulatorBenchmark {
         // one emulator started and stopped first, so that JVM-wide one-time allocations (class statics, Netty's
         // allocator, JIT) do not count against the first configuration
         Emulator.builder().build().start().stop();
+        Thread.sleep(3000);
+        int baseThreads = Thread.activeCount();
         List<Shape> shapes = new ArrayList<>();
         for (String s : System.getProperty("bench.emulator.configs", "1x1,1000x50,1000x1000").split(",")) {
             shapes.add(Shape.parse(s));
@@ -344,7 +363,7 @@ public final class EmulatorBenchmark {
             LOG.info("{} things over {} connections: warm-up {} s, measuring {} s", shape.things, shape.connections,
                     warmup.toSeconds(), measure.toSeconds());
             EmulatorBenchmark b = new EmulatorBenchmark();
-            Result r = b.run(shape, warmup, measure, round++);
+            Result r = b.run(shape, warmup, measure, round++, baseThreads);
             if (b.connectionsLost.get() > 0) {
                 throw new IllegalStateException(b.connectionsLost.get() + " connections lost during the run");
             }
@@ -381,7 +400,7 @@ public final class EmulatorBenchmark {
                 .append("`update/accepted` arrives. A ~250-byte report of 8 leaves (one nested object, one array) per ")
                 .append("update; each shadow also holds a desired section of 4 leaves (so every update computes a delta). ")
                 .append("Warm-up ").append(warmup.toSeconds()).append(" s, then ").append(measure.toSeconds())
-                .append(" s measured. Heap: used heap after `System.gc()` (repeated until two readings agree within 256 KB), differences between the stages.\n\n");
+                .append(" s measured. Heap: used heap after `System.gc()` (repeated until two readings agree within 256 KB, once the threads of a stopped emulator or of closed clients have ended), differences between the stages.\n\n");
         md.append("| things | connections | updates/s | round trip p50 | p99 | updates measured | rejected | "
                 + "emulator heap, idle | emulator heap with the shadows, clients gone | per shadow | per shadow, at creation |\n");
         md.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
