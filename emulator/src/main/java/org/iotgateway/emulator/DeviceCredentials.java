@@ -9,7 +9,6 @@ import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.util.Objects;
 
-import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocketFactory;
 import javax.net.ssl.TrustManagerFactory;
@@ -78,16 +77,16 @@ public final class DeviceCredentials {
     /** A TLS client context presenting this device certificate and trusting the emulator's CA. */
     public SSLContext sslContext() {
         try {
-            char[] pw = "device".toCharArray();
-            KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-            kmf.init(keyStore(pw), pw);
+            // the key as it is, not through a password-protected key store (10,000 PBKDF2 rounds each way)
+            javax.net.ssl.KeyManager[] keyManagers = {
+                new org.iotgateway.emulator.internal.StaticKeyManager(privateKey, certificate)};
             KeyStore trust = KeyStore.getInstance("PKCS12");
             trust.load(null, null);
             trust.setCertificateEntry("ca", caCertificate);
             TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
             tmf.init(trust);
             SSLContext ctx = SSLContext.getInstance("TLS");
-            ctx.init(kmf.getKeyManagers(), tmf.getTrustManagers(), new SecureRandom());
+            ctx.init(keyManagers, tmf.getTrustManagers(), new SecureRandom());
             return ctx;
         } catch (GeneralSecurityException | java.io.IOException e) {
             throw new EmulatorException("cannot build TLS context for device " + name, e);

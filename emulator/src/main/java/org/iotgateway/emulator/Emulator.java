@@ -36,7 +36,7 @@ public final class Emulator implements EmulatorControl, AutoCloseable {
                 b.discoveryPort, b.adminPort, b.certificateDirectory, List.copyOf(b.devices), b.keyAlgorithm,
                 List.copyOf(b.serverNames), b.caCertificate, b.caPrivateKey, b.serverCertificate,
                 b.serverPrivateKey, List.copyOf(b.trustedClientCas), b.clock, b.timeoutCheckInterval,
-                b.processingThreads, b.maxMessageBytes), this);
+                b.processingThreads, b.maxMessageBytes, b.requestLatency), this);
     }
 
     public static Builder builder() {
@@ -293,6 +293,7 @@ public final class Emulator implements EmulatorControl, AutoCloseable {
         private Duration timeoutCheckInterval = Duration.ofSeconds(1);
         private int processingThreads = Math.max(2, Runtime.getRuntime().availableProcessors());
         private int maxMessageBytes = 512 * 1024;
+        private Duration requestLatency = Duration.ZERO;
 
         private Builder() {
         }
@@ -407,6 +408,20 @@ public final class Emulator implements EmulatorControl, AutoCloseable {
                 throw new IllegalArgumentException("maxMessageBytes must be at least 256 KB");
             }
             this.maxMessageBytes = bytes;
+            return this;
+        }
+
+        /**
+         * Simulated service latency: every shadow and jobs request received over MQTT waits this long
+         * before it is processed (default zero). Requests of one thing stay in order, other things are
+         * not held up. Lets tests exercise client timeouts and the limit of 10 in-flight shadow requests
+         * per thing and connection (the 11th gets a 429 rejection).
+         */
+        public Builder requestLatency(Duration latency) {
+            if (latency.isNegative()) {
+                throw new IllegalArgumentException("latency must not be negative");
+            }
+            this.requestLatency = latency;
             return this;
         }
 

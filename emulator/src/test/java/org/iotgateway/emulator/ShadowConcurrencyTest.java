@@ -18,6 +18,7 @@ import org.junit.jupiter.api.Test;
 /** Ten clients updating one shadow at the same time end with a consistent version history. */
 class ShadowConcurrencyTest extends EmulatorTestBase {
     private static final int CLIENTS = 10;
+    private static final int WINDOW = 10;
 
     @Test
     void concurrentUpdatesGetUniqueContiguousVersionsAndNoneIsLost() throws Exception {
@@ -36,13 +37,16 @@ class ShadowConcurrencyTest extends EmulatorTestBase {
                 int id = i;
                 TestClient c = clients.get(i);
                 done.add(pool.submit(() -> {
-                    for (int k = 0; k < perClient; k++) {
-                        c.publish(prefix + "/update", "{\"state\":{\"reported\":{\"c" + id + "\":" + k
-                                + ",\"last\":\"c" + id + "-" + k + "\"}},\"clientToken\":\"c" + id + "-" + k + "\"}");
-                    }
-                    for (int k = 0; k < perClient; k++) {
-                        JsonNode acc = c.awaitToken(prefix + "/update/accepted", "c" + id + "-" + k);
-                        versions.add(acc.get("version").asLong());
+                    // pipelined in batches of 10: the service allows 10 requests in flight per thing and connection
+                    for (int batch = 0; batch < perClient; batch += WINDOW) {
+                        for (int k = batch; k < batch + WINDOW; k++) {
+                            c.publish(prefix + "/update", "{\"state\":{\"reported\":{\"c" + id + "\":" + k
+                                    + ",\"last\":\"c" + id + "-" + k + "\"}},\"clientToken\":\"c" + id + "-" + k + "\"}");
+                        }
+                        for (int k = batch; k < batch + WINDOW; k++) {
+                            JsonNode acc = c.awaitToken(prefix + "/update/accepted", "c" + id + "-" + k);
+                            versions.add(acc.get("version").asLong());
+                        }
                     }
                     return null;
                 }));
@@ -143,5 +147,67 @@ class ShadowConcurrencyTest extends EmulatorTestBase {
             }
         }
         throw new AssertionError("no reply for " + token);
+    }
+
+    /**
+     * A client keeping exactly 10 requests in flight, sending the next one the moment a reply arrives (as
+     * the shadow bundle does), is never throttled: the emulator counts a request as answered before it
+     * publishes the first reply.
+     */
+    @Test
+    void aClientKeepingTenRequestsInFlightIsNeverThrottled() throws Exception {
+        String thing = unique("window");
+        String prefix = "$aws/things/" + thing + "/shadow";
+        int total = 400;
+        java.util.concurrent.atomic.AtomicInteger sent = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicInteger accepted = new java.util.concurrent.atomic.AtomicInteger();
+        ConcurrentLinkedQueue<String> rejected = new ConcurrentLinkedQueue<>();
+        java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
+        org.eclipse.paho.client.mqttv3.MqttAsyncClient c = new org.eclipse.paho.client.mqttv3.MqttAsyncClient(
+                emulator.mqttUrl(), unique("window-client"), new org.eclipse.paho.client.mqttv3.persist.MemoryPersistence());
+        try {
+            org.eclipse.paho.client.mqttv3.MqttConnectOptions o = new org.eclipse.paho.client.mqttv3.MqttConnectOptions();
+            o.setMaxInflight(100);
+            c.connect(o).waitForCompletion(10_000);
+            Runnable sendNext = () -> {
+                int n = sent.incrementAndGet();
+                if (n > total) {
+                    return;
+                }
+                try {
+                    c.publish(prefix + "/update", ("{\"state\":{\"reported\":{\"n\":" + n + "}},\"clientToken\":\"w-" + n
+                            + "\"}").getBytes(java.nio.charset.StandardCharsets.UTF_8), 1, false);
+                } catch (org.eclipse.paho.client.mqttv3.MqttException e) {
+                    rejected.add("publish failed: " + e);
+                    done.countDown();
+                }
+            };
+            c.subscribe(new String[] {prefix + "/update/accepted", prefix + "/update/rejected"}, new int[] {1, 1},
+                    new org.eclipse.paho.client.mqttv3.IMqttMessageListener[] {
+                        (topic, m) -> {
+                            if (accepted.incrementAndGet() == total) {
+                                done.countDown();
+                            }
+                            sendNext.run();
+                        },
+                        (topic, m) -> {
+                            rejected.add(new String(m.getPayload(), java.nio.charset.StandardCharsets.UTF_8));
+                            sendNext.run();
+                        }}).waitForCompletion(10_000);
+            for (int i = 0; i < EmulatorCoreLimit.MAX_IN_FLIGHT; i++) {
+                sendNext.run();
+            }
+            done.await(60, TimeUnit.SECONDS);
+            assertEquals(List.of(), List.copyOf(rejected));
+            assertEquals(total, accepted.get());
+        } finally {
+            c.disconnectForcibly(1000, 1000);
+            c.close();
+        }
+    }
+
+    /** The service's limit, as the test sees it. */
+    private static final class EmulatorCoreLimit {
+        static final int MAX_IN_FLIGHT = 10;
     }
 }

@@ -45,6 +45,40 @@ class TransportTest extends EmulatorTestBase {
     }
 
     @Test
+    void rsaCertificatesGeneratedInAFreshDirectoryWorkForTlsAndAreReadBackOnTheNextStart() throws Exception {
+        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("emulator-rsa");
+        try {
+            java.security.cert.X509Certificate first;
+            try (Emulator rsa = Emulator.builder().certificateDirectory(dir).keyAlgorithm(KeyAlgorithm.RSA_2048)
+                    .discoveryPort(-1).websocketPort(-1).build().start()) {
+                first = rsa.device("device").certificate();
+                assertEquals("RSA", first.getPublicKey().getAlgorithm());
+                first.verify(rsa.certificates().caCertificate().getPublicKey());
+                assertTrue(rsa.certificates().serverCertificate().getSubjectAlternativeNames().stream()
+                        .anyMatch(n -> "127.0.0.1".equals(n.get(1))));
+                MqttConnectOptions o = new MqttConnectOptions();
+                o.setSocketFactory(rsa.device("device").socketFactory());
+                try (TestClient c = new TestClient("ssl://localhost:" + rsa.tlsPort(), unique("rsa"), o)) {
+                    roundTrip(c, unique("rsathing"));
+                }
+            }
+            try (Emulator again = Emulator.builder().certificateDirectory(dir).discoveryPort(-1).websocketPort(-1)
+                    .build().start()) {
+                assertEquals(first, again.device("device").certificate());
+                MqttConnectOptions o = new MqttConnectOptions();
+                o.setSocketFactory(again.device("device").socketFactory());
+                try (TestClient c = new TestClient(again.tlsUrl(), unique("rsa"), o)) {
+                    assertTrue(c.client.isConnected());
+                }
+            }
+        } finally {
+            try (var files = java.nio.file.Files.walk(dir)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            }
+        }
+    }
+
+    @Test
     void tlsWithoutAClientCertificateIsRefused() {
         MqttConnectOptions o = new MqttConnectOptions();
         o.setSocketFactory(emulator.certificates().trustOnlySslContext().getSocketFactory());

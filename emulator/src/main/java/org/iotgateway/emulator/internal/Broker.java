@@ -92,10 +92,12 @@ public final class Broker {
         p.setProperty("netty.mqtt.message_size", Integer.toString(maxMessageBytes));
         p.setProperty("buffer_flush_millis", "immediate");
         p.setProperty("intercept.thread_pool.size", "1");
+        long t0 = System.nanoTime();
         Server s = new Server();
         try {
             List<InterceptHandler> handlers = List.of(new Interceptor());
             s.startServer(new MemoryConfig(p), handlers);
+            LOG.debug("Moquette started in {} ms", (System.nanoTime() - t0) / 1_000_000);
         } catch (IOException | RuntimeException e) {
             try {
                 s.stopServer();
@@ -114,6 +116,7 @@ public final class Broker {
             throw new EmulatorException("the MQTT broker could not bind a port on " + INTERNAL_HOST);
         }
         hardenSessionLoops(s);
+        long t1 = System.nanoTime();
 
         FrontEnd fe = new FrontEnd(host, maxMessageBytes, tlsContext(), clientId -> {
             if (!isListed(s, clientId)) {
@@ -139,6 +142,7 @@ public final class Broker {
             s.stopServer();
             throw e;
         }
+        LOG.debug("front end (TLS context and listeners) ready in {} ms", (System.nanoTime() - t1) / 1_000_000);
         frontEnd = fe;
         server = s;
         LOG.info("MQTT broker listening on {}: tcp {}, tls {}, websocket {}", host, mqttPort, tlsPort, wsPort);
@@ -149,7 +153,7 @@ public final class Broker {
             return null;
         }
         try {
-            return SslContextBuilder.forServer(pki.serverKeyManagers())
+            return SslContextBuilder.forServer(pki.serverKeyManager())
                     .trustManager(pki.clientTrustManagers())
                     .clientAuth(ClientAuth.REQUIRE)
                     .sslProvider(SslProvider.JDK)

@@ -73,7 +73,7 @@ public final class DiscoveryServer {
         }
         try {
             SSLContext ctx = SSLContext.getInstance("TLS");
-            ctx.init(pki.serverKeyManagers().getKeyManagers(), new TrustManager[] {new AnyClientCertificate()},
+            ctx.init(new javax.net.ssl.KeyManager[] {pki.serverKeyManager()}, new TrustManager[] {new AnyClientCertificate()},
                     new SecureRandom());
             HttpsServer s = HttpsServer.create(new InetSocketAddress(InetAddress.getByName(host), port), 50);
             s.setHttpsConfigurator(new HttpsConfigurator(ctx) {

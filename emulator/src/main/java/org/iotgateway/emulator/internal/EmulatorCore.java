@@ -45,8 +45,14 @@ public final class EmulatorCore {
             Path certificateDirectory, List<String> devices, KeyAlgorithm keyAlgorithm, List<String> serverNames,
             Path caCertificate, Path caPrivateKey, Path serverCertificate, Path serverPrivateKey,
             List<Path> trustedClientCas, Clock clock, Duration timeoutCheckInterval, int processingThreads,
-            int maxMessageBytes) {
+            int maxMessageBytes, Duration requestLatency) {
     }
+
+    /**
+     * In-flight shadow requests (received, not yet answered) allowed per thing on one connection; the
+     * service rejects more with 429.
+     */
+    public static final int MAX_IN_FLIGHT_SHADOW_REQUESTS = 10;
 
     private enum State {
         NEW, RUNNING, STOPPED
@@ -62,6 +68,9 @@ public final class EmulatorCore {
     private final JobsService jobs;
     /** Job id to the things it targets. */
     private final Map<String, Set<String>> jobTargets = new ConcurrentHashMap<>();
+    /** "thing/clientId" to the number of that connection's shadow requests for the thing not answered yet. */
+    private final Map<String, Integer> inFlightShadowRequests = new ConcurrentHashMap<>();
+    private volatile ScheduledExecutorService latency;
     private volatile StripedExecutor stripes;
     private ScheduledExecutorService sweeper;
     private AdminServer admin;
@@ -130,6 +139,13 @@ public final class EmulatorCore {
                 admin = new AdminServer(settings.host(), settings.adminPort(), control, this);
                 admin.start();
             }
+            if (!settings.requestLatency().isZero()) {
+                latency = Executors.newSingleThreadScheduledExecutor(r -> {
+                    Thread t = new Thread(r, "emulator-latency");
+                    t.setDaemon(true);
+                    return t;
+                });
+            }
             sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
                 Thread t = new Thread(r, "emulator-timeouts");
                 t.setDaemon(true);
@@ -176,7 +192,26 @@ public final class EmulatorCore {
                 "com.sun.net.httpserver.HttpsServer"}) {
                 Class.forName(c, true, EmulatorCore.class.getClassLoader());
             }
-            javax.net.ssl.SSLContext.getInstance("TLS").init(null, null, null);
+            // JSSE's classes, without the JDK's default trust store (parsing it costs CPU, nothing uses it)
+            javax.net.ssl.SSLContext.getInstance("TLS").init(new javax.net.ssl.KeyManager[0],
+                    new javax.net.ssl.TrustManager[] {new javax.net.ssl.X509TrustManager() {
+                        @Override
+                        public void checkClientTrusted(java.security.cert.X509Certificate[] chain, String authType)
+                                throws java.security.cert.CertificateException {
+                            throw new java.security.cert.CertificateException("warm-up only");
+                        }
+
+                        @Override
+                        public void checkServerTrusted(java.security.cert.X509Certificate[] chain, String authType)
+                                throws java.security.cert.CertificateException {
+                            throw new java.security.cert.CertificateException("warm-up only");
+                        }
+
+                        @Override
+                        public java.security.cert.X509Certificate[] getAcceptedIssuers() {
+                            return new java.security.cert.X509Certificate[0];
+                        }
+                    }}, null);
         } catch (Throwable t) {
             LOG.trace("warm-up incomplete: {}", t.toString());
         }
@@ -190,6 +225,9 @@ public final class EmulatorCore {
         state = State.STOPPED;
         if (sweeper != null) {
             sweeper.shutdownNow();
+        }
+        if (latency != null) {
+            latency.shutdownNow();
         }
         if (admin != null) {
             admin.stop();
@@ -339,7 +377,42 @@ public final class EmulatorCore {
                     "Invalid shadow name: must match [a-zA-Z0-9:_-]{1,64}"));
             return;
         }
-        s.execute(thing, () -> shadows.handle(thing, shadowName, op, payload, true));
+        String key = thing + "/" + clientId; // thing names have no '/'
+        if (inFlightShadowRequests.merge(key, 1, Integer::sum) > MAX_IN_FLIGHT_SHADOW_REQUESTS) {
+            inFlightShadowRequests.computeIfPresent(key, (k, n) -> n == 1 ? null : n - 1);
+            LOG.debug("Throttled {} from {}: more than {} shadow requests in flight", topic, clientId,
+                    MAX_IN_FLIGHT_SHADOW_REQUESTS);
+            s.execute(thing, () -> shadows.rejectThrottled(prefix, opName, payload));
+            return;
+        }
+        afterLatency(s, thing, () -> {
+            java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+            Runnable answered = () -> {
+                if (done.compareAndSet(false, true)) {
+                    inFlightShadowRequests.computeIfPresent(key, (k, n) -> n == 1 ? null : n - 1);
+                }
+            };
+            try {
+                shadows.handle(thing, shadowName, op, payload, true, answered);
+            } finally {
+                answered.run();
+            }
+        });
+    }
+
+    /** Runs the request on the thing's stripe, after the simulated service latency if one is set. */
+    private void afterLatency(StripedExecutor s, String thing, Runnable request) {
+        ScheduledExecutorService l = latency;
+        if (l == null) {
+            s.execute(thing, request);
+            return;
+        }
+        try {
+            // one delay for all and a single scheduler thread: requests of one thing keep their order
+            l.schedule(() -> s.execute(thing, request), settings.requestLatency().toNanos(), TimeUnit.NANOSECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            LOG.debug("Emulator stopping, dropped a request for {}", thing);
+        }
     }
 
     private static boolean isShadowReplyTopic(String[] parts) {
@@ -363,7 +436,7 @@ public final class EmulatorCore {
                     "Invalid thing name: must match [a-zA-Z0-9:_-]{1,128}"));
             return;
         }
-        s.execute(thing, () -> jobs.handle(thing, rest, payload));
+        afterLatency(s, thing, () -> jobs.handle(thing, rest, payload));
     }
 
     // ------------------------------------------------------------------ sweeper

@@ -42,6 +42,7 @@ public final class Main {
             "  --trust-ca <ca.pem>       also accept client certificates signed by this CA (repeatable)",
             "  --rsa                     generate RSA 2048 keys instead of EC P-256",
             "  --timeout-check <ms>      how often job step timeouts are checked (default 1000)",
+            "  --latency <ms>            simulated service latency of every shadow and jobs request (default 0)",
             "  --no-console              do not read commands from standard input",
             "  --help                    this text");
 
@@ -93,6 +94,7 @@ public final class Main {
                     case "--trust-ca" -> b.trustClientCa(Path.of(arg(args, ++i, a)));
                     case "--rsa" -> b.keyAlgorithm(KeyAlgorithm.RSA_2048);
                     case "--timeout-check" -> b.timeoutCheckInterval(Duration.ofMillis(intArg(args, ++i, a)));
+                    case "--latency" -> b.requestLatency(Duration.ofMillis(intArg(args, ++i, a)));
                     case "--no-console" -> console = false;
                     case "--help", "-h" -> {
                         System.out.println(USAGE);

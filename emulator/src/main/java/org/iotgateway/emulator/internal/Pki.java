@@ -1,8 +1,6 @@
 package org.iotgateway.emulator.internal;
 
 import java.io.IOException;
-import java.io.Reader;
-import java.io.StringWriter;
 import java.io.Writer;
 import java.math.BigInteger;
 import java.net.InetAddress;
@@ -21,13 +19,9 @@ import java.security.SecureRandom;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
-import java.security.interfaces.RSAKey;
 import java.security.spec.ECGenParameterSpec;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Date;
 import java.util.HexFormat;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -39,29 +33,10 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
-import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.X509ExtendedKeyManager;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 
-import org.bouncycastle.asn1.x500.X500Name;
-import org.bouncycastle.asn1.x509.BasicConstraints;
-import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
-import org.bouncycastle.asn1.x509.Extension;
-import org.bouncycastle.asn1.x509.GeneralName;
-import org.bouncycastle.asn1.x509.GeneralNames;
-import org.bouncycastle.asn1.x509.KeyPurposeId;
-import org.bouncycastle.asn1.x509.KeyUsage;
-import org.bouncycastle.cert.X509v3CertificateBuilder;
-import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
-import org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils;
-import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
-import org.bouncycastle.openssl.PEMKeyPair;
-import org.bouncycastle.openssl.PEMParser;
-import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
-import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
-import org.bouncycastle.operator.ContentSigner;
-import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
-import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
 import org.iotgateway.emulator.DeviceCredentials;
 import org.iotgateway.emulator.EmulatorCertificates;
 import org.iotgateway.emulator.EmulatorException;
@@ -144,17 +119,8 @@ public final class Pki implements EmulatorCertificates {
             return;
         }
         KeyPair kp = generateKeyPair();
-        X500Name name = new X500Name("CN=iotgw-emulator CA " + Long.toHexString(random.nextLong() & 0xffffffL)
-                + ",O=iot-gateway-bundles emulator");
-        Instant now = Instant.now();
-        X509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(name, serial(),
-                Date.from(now.minus(Duration.ofDays(1))), Date.from(now.plus(Duration.ofDays(3650))), name,
-                kp.getPublic());
-        JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
-        b.addExtension(Extension.basicConstraints, true, new BasicConstraints(true));
-        b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign));
-        b.addExtension(Extension.subjectKeyIdentifier, false, ext.createSubjectKeyIdentifier(kp.getPublic()));
-        caCert = sign(b, kp.getPrivate());
+        caCert = CertificateIssuer.ca("CN=iotgw-emulator CA " + Long.toHexString(random.nextLong() & 0xffffffL)
+                + ",O=iot-gateway-bundles emulator", kp, serial());
         caKey = kp.getPrivate();
         writePem(keyFile, kp.getPrivate(), true);
         writePem(certFile, caCert, false);
@@ -184,14 +150,7 @@ public final class Pki implements EmulatorCertificates {
         }
         requireCaKey("the server certificate");
         KeyPair kp = generateKeyPair();
-        List<GeneralName> sans = new ArrayList<>();
-        for (String n : serverNames()) {
-            sans.add(isIpAddress(n) ? new GeneralName(GeneralName.iPAddress, n) : new GeneralName(GeneralName.dNSName, n));
-        }
-        X509v3CertificateBuilder b = leafBuilder("localhost", kp);
-        b.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeId.id_kp_serverAuth));
-        b.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(sans.toArray(new GeneralName[0])));
-        serverCert = sign(b, caKey);
+        serverCert = CertificateIssuer.leaf(caCert, caKey, "localhost", kp.getPublic(), serial(), serverNames());
         serverKey = kp.getPrivate();
         writePem(keyFile, kp.getPrivate(), true);
         writePem(certFile, serverCert, false);
@@ -231,7 +190,7 @@ public final class Pki implements EmulatorCertificates {
         }
     }
 
-    private static boolean isIpAddress(String s) {
+    static boolean isIpAddress(String s) {
         return s.matches("[0-9.]+") || (s.contains(":") && s.matches("[0-9a-fA-F:.]+"));
     }
 
@@ -273,9 +232,7 @@ public final class Pki implements EmulatorCertificates {
         try {
             requireCaKey("device certificates");
             KeyPair kp = generateKeyPair();
-            X509v3CertificateBuilder b = leafBuilder(name, kp);
-            b.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeId.id_kp_clientAuth));
-            X509Certificate cert = sign(b, caKey);
+            X509Certificate cert = CertificateIssuer.leaf(caCert, caKey, name, kp.getPublic(), serial(), null);
             Path dir = settings.directory().resolve("devices");
             Files.createDirectories(dir);
             Path certFile = dir.resolve(name + CERT_SUFFIX);
@@ -316,23 +273,11 @@ public final class Pki implements EmulatorCertificates {
 
     // ------------------------------------------------------------------ TLS material
 
-    /** Key managers presenting the server certificate. */
-    public KeyManagerFactory serverKeyManagers() {
-        try {
-            char[] pw = "server".toCharArray();
-            KeyStore ks = KeyStore.getInstance("PKCS12");
-            ks.load(null, null);
-            ks.setKeyEntry("server", serverKey, pw,
-                    serverCert.getIssuerX500Principal().equals(caCert.getSubjectX500Principal())
-                            && !serverCert.equals(caCert)
-                            ? new Certificate[] {serverCert, caCert}
-                            : new Certificate[] {serverCert});
-            KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-            kmf.init(ks, pw);
-            return kmf;
-        } catch (GeneralSecurityException | IOException e) {
-            throw new EmulatorException("cannot build the server key store: " + e, e);
-        }
+    /** A key manager presenting the server certificate (with the CA when the CA issued it). */
+    public X509ExtendedKeyManager serverKeyManager() {
+        return serverCert.getIssuerX500Principal().equals(caCert.getSubjectX500Principal()) && !serverCert.equals(caCert)
+                ? new StaticKeyManager(serverKey, serverCert, caCert)
+                : new StaticKeyManager(serverKey, serverCert);
     }
 
     /** Trust managers accepting client certificates signed by the CA (or a configured extra CA). */
@@ -427,35 +372,6 @@ public final class Pki implements EmulatorCertificates {
         }
     }
 
-    private X509v3CertificateBuilder leafBuilder(String commonName, KeyPair kp) throws GeneralSecurityException,
-            IOException {
-        Instant now = Instant.now();
-        X500Name subject = new X500Name("CN=" + commonName + ",O=iot-gateway-bundles emulator");
-        X509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(caCert, serial(),
-                Date.from(now.minus(Duration.ofDays(1))), Date.from(now.plus(Duration.ofDays(1825))), subject,
-                kp.getPublic());
-        JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
-        b.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
-        int usage = KeyUsage.digitalSignature;
-        if (kp.getPublic() instanceof RSAKey) {
-            usage |= KeyUsage.keyEncipherment;
-        }
-        b.addExtension(Extension.keyUsage, true, new KeyUsage(usage));
-        b.addExtension(Extension.subjectKeyIdentifier, false, ext.createSubjectKeyIdentifier(kp.getPublic()));
-        b.addExtension(Extension.authorityKeyIdentifier, false, ext.createAuthorityKeyIdentifier(caCert));
-        return b;
-    }
-
-    private X509Certificate sign(X509v3CertificateBuilder b, PrivateKey signer) throws GeneralSecurityException {
-        try {
-            String alg = signer instanceof RSAKey ? "SHA256withRSA" : "SHA256withECDSA";
-            ContentSigner cs = new JcaContentSignerBuilder(alg).build(signer);
-            return new JcaX509CertificateConverter().getCertificate(b.build(cs));
-        } catch (org.bouncycastle.operator.OperatorCreationException e) {
-            throw new GeneralSecurityException(e);
-        }
-    }
-
     private KeyPair generateKeyPair() throws GeneralSecurityException {
         if (settings.keyAlgorithm() == KeyAlgorithm.RSA_2048) {
             KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");
@@ -471,18 +387,26 @@ public final class Pki implements EmulatorCertificates {
         return new BigInteger(127, random).add(BigInteger.ONE);
     }
 
+    /** PEM text of a certificate, or of a private key as PKCS#8 (JDK keys encode as PKCS#8). */
     public static String pem(Object obj) {
-        StringWriter sw = new StringWriter();
-        try (JcaPEMWriter w = new JcaPEMWriter(sw)) {
-            if (obj instanceof PrivateKey key) {
-                w.writeObject(new org.bouncycastle.openssl.jcajce.JcaPKCS8Generator(key, null));
+        String type;
+        byte[] der;
+        try {
+            if (obj instanceof PrivateKey key && "PKCS#8".equals(key.getFormat())) {
+                type = "PRIVATE KEY";
+                der = key.getEncoded();
+            } else if (obj instanceof Certificate c) {
+                type = "CERTIFICATE";
+                der = c.getEncoded();
             } else {
-                w.writeObject(obj);
+                throw new IllegalArgumentException("cannot write " + (obj == null ? "null" : obj.getClass().getName()) + " as PEM");
             }
-        } catch (IOException e) {
+        } catch (java.security.cert.CertificateEncodingException e) {
             throw new IllegalStateException(e);
         }
-        return sw.toString();
+        return "-----BEGIN " + type + "-----\n"
+                + java.util.Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(der)
+                + "\n-----END " + type + "-----\n";
     }
 
     private static void writePem(Path file, Object obj, boolean secret) throws IOException {
@@ -527,16 +451,6 @@ public final class Pki implements EmulatorCertificates {
                 }
             }
         }
-        try (Reader r = Files.newBufferedReader(file, StandardCharsets.US_ASCII); PEMParser p = new PEMParser(r)) {
-            Object o = p.readObject();
-            JcaPEMKeyConverter conv = new JcaPEMKeyConverter();
-            if (o instanceof PEMKeyPair kp) {
-                return conv.getPrivateKey(kp.getPrivateKeyInfo());
-            }
-            if (o instanceof PrivateKeyInfo info) {
-                return conv.getPrivateKey(info);
-            }
-            throw new IOException("no unencrypted private key in " + file);
-        }
+        return PemKeys.read(file);
     }
 }

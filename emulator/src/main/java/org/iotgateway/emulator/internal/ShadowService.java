@@ -74,6 +74,8 @@ public final class ShadowService {
     };
 
     private final Map<Key, Doc> docs = new ConcurrentHashMap<>();
+    /** Runs before the first reply to the request being handled on this thread is published (see handle). */
+    private final ThreadLocal<Runnable> beforeFirstReply = new ThreadLocal<>();
     private final Publisher publisher;
     private final Clock clock;
 
@@ -97,26 +99,60 @@ public final class ShadowService {
      * @param publishGet  whether a GET answer is published (false for control-API reads)
      */
     public Result handle(String thing, String shadow, Op op, byte[] payload, boolean publishGet) {
+        return handle(thing, shadow, op, payload, publishGet, null);
+    }
+
+    /**
+     * As {@link #handle(String, String, Op, byte[], boolean)}; {@code answered} (may be null) runs once the
+     * request is processed, before the first of its replies is published (a client may send its next
+     * request as soon as it sees the reply), or at the end when nothing is published.
+     */
+    public Result handle(String thing, String shadow, Op op, byte[] payload, boolean publishGet, Runnable answered) {
         String prefix = topicPrefix(thing, shadow);
         long ts = now();
         Result r;
+        beforeFirstReply.set(answered);
         try {
-            r = process(thing, shadow, op, payload, ts, prefix);
-        } catch (RuntimeException e) {
-            r = error(500, "Internal service failure", tokenOf(payload), ts);
-            org.slf4j.LoggerFactory.getLogger(ShadowService.class).error("Shadow {} {} failed", prefix, op, e);
-        }
-        if ((op != Op.GET || publishGet) && !r.published()) {
-            publisher.publish(prefix + "/" + op.topic + (r.accepted() ? "/accepted" : "/rejected"),
-                    Json.bytes(r.payload()));
+            try {
+                r = process(thing, shadow, op, payload, ts, prefix);
+            } catch (RuntimeException e) {
+                r = error(500, "Internal service failure", tokenOf(payload), ts);
+                org.slf4j.LoggerFactory.getLogger(ShadowService.class).error("Shadow {} {} failed", prefix, op, e);
+            }
+            if ((op != Op.GET || publishGet) && !r.published()) {
+                reply(prefix + "/" + op.topic + (r.accepted() ? "/accepted" : "/rejected"),
+                        Json.bytes(r.payload()));
+            }
+        } finally {
+            Runnable notRun = beforeFirstReply.get();
+            beforeFirstReply.remove();
+            if (notRun != null) {
+                notRun.run(); // nothing was published
+            }
         }
         return r;
+    }
+
+    /** Publishes a reply; the first one of a request is preceded by the request's "answered" callback. */
+    private void reply(String topic, byte[] payload) {
+        Runnable answered = beforeFirstReply.get();
+        if (answered != null) {
+            beforeFirstReply.remove();
+            answered.run();
+        }
+        publisher.publish(topic, payload);
     }
 
     /** An invalid thing or shadow name in a request topic: answered like any other bad request. */
     public void rejectInvalidName(String rawPrefix, String op, byte[] payload, String message) {
         Result r = error(400, message, tokenOf(payload), now());
-        publisher.publish(rawPrefix + "/" + op + "/rejected", Json.bytes(r.payload()));
+        reply(rawPrefix + "/" + op + "/rejected", Json.bytes(r.payload()));
+    }
+
+    /** More requests in flight for the thing on one connection than the service allows. */
+    public void rejectThrottled(String prefix, String op, byte[] payload) {
+        Result r = error(429, "Too Many Requests", tokenOf(payload), now());
+        reply(prefix + "/" + op + "/rejected", Json.bytes(r.payload()));
     }
 
     private static String tokenOf(byte[] payload) {
@@ -337,7 +373,7 @@ public final class ShadowService {
         accepted.put("version", doc.version);
         accepted.put("timestamp", ts);
         putToken(accepted, token);
-        publisher.publish(prefix + "/update/accepted", Json.bytes(accepted));
+        reply(prefix + "/update/accepted", Json.bytes(accepted));
 
         // update/delta: only for updates of desired, only when desired and reported differ
         if (hasDesired && doc.desired != null) {
@@ -349,7 +385,7 @@ public final class ShadowService {
                 msg.set("state", delta);
                 msg.set("metadata", deltaMetadata(delta, doc.metaDesired));
                 putToken(msg, token);
-                publisher.publish(prefix + "/update/delta", Json.bytes(msg));
+                reply(prefix + "/update/delta", Json.bytes(msg));
             }
         }
 
@@ -360,7 +396,7 @@ public final class ShadowService {
         documents.set("current", documentOf(doc));
         documents.put("timestamp", ts);
         putToken(documents, token);
-        publisher.publish(prefix + "/update/documents", Json.bytes(documents));
+        reply(prefix + "/update/documents", Json.bytes(documents));
 
         // the accepted reply was already published; the caller must not publish it again
         return new Result(true, 200, null, accepted, true);
