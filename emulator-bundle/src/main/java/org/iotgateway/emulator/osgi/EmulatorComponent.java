@@ -1,10 +1,7 @@
 package org.iotgateway.emulator.osgi;
 
 import java.io.File;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Dictionary;
 import java.util.Hashtable;
 import java.util.Map;
 
@@ -12,18 +9,11 @@ import org.iotgateway.emulator.DeviceCredentials;
 import org.iotgateway.emulator.Emulator;
 import org.iotgateway.emulator.EmulatorControl;
 import org.osgi.framework.BundleContext;
-import org.osgi.framework.InvalidSyntaxException;
-import org.osgi.framework.ServiceReference;
 import org.osgi.framework.ServiceRegistration;
-import org.osgi.service.cm.Configuration;
-import org.osgi.service.cm.ConfigurationAdmin;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Deactivate;
-import org.osgi.service.component.annotations.Reference;
-import org.osgi.service.component.annotations.ReferenceCardinality;
-import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.metatype.annotations.Designate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,12 +36,6 @@ public class EmulatorComponent {
     public static final String CERTIFICATE_DIRECTORY = "emulator.certificate.directory";
 
     private static final Logger LOG = LoggerFactory.getLogger(EmulatorComponent.class);
-    private static final String CONNECTION_FACTORY_PID = "org.iotgateway.mqtt.connection";
-    private static final String[] FILE_PROPERTIES = { "ca.file", "cert.file", "key.file" };
-
-    /** To apply connection configurations again once the certificates they name exist (see below). */
-    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policyOption = ReferencePolicyOption.GREEDY)
-    ConfigurationAdmin configurationAdmin;
 
     private Emulator emulator;
     private ServiceRegistration<EmulatorControl> registration;
@@ -67,8 +51,6 @@ public class EmulatorComponent {
         }
         File data = context.getDataFile("certificates");
         Path defaultDirectory = data == null ? Path.of("emulator-certificates").toAbsolutePath() : data.toPath();
-        Path directory = settings.certificateDirectory != null ? settings.certificateDirectory : defaultDirectory;
-        boolean firstStart = !Files.exists(directory.resolve("ca.cert.pem"));
         Emulator e = settings.builder(defaultDirectory).build();
         // Moquette and Netty look some classes up through the context class loader
         Thread thread = Thread.currentThread();
@@ -91,60 +73,6 @@ public class EmulatorComponent {
         p.put(TLS_PORT, e.tlsPort());
         p.put(CERTIFICATE_DIRECTORY, e.certificates().directory().toString());
         registration = context.registerService(EmulatorControl.class, e, p);
-        if (firstStart) {
-            reapplyConnectionsUsing(context, e.certificates().directory());
-        }
-    }
-
-    /**
-     * On the very first start the certificates did not exist yet, and a connection configured with them (FileInstall
-     * delivers all configurations at once) was refused as invalid. Such a configuration is applied again now, so the
-     * demo connects on its first run too. Only configurations naming a file in this emulator's certificate directory
-     * and without a registered IoTConnection are touched; their content is unchanged.
-     */
-    private void reapplyConnectionsUsing(BundleContext context, Path directory) {
-        ConfigurationAdmin cm = configurationAdmin;
-        if (cm == null) {
-            return;
-        }
-        try {
-            Configuration[] configurations = cm.listConfigurations("(service.factoryPid=" + CONNECTION_FACTORY_PID + ")");
-            if (configurations == null) {
-                return;
-            }
-            for (Configuration c : configurations) {
-                Dictionary<String, Object> properties = c.getProperties();
-                if (properties == null || !namesFileIn(properties, directory)) {
-                    continue;
-                }
-                ServiceReference<?>[] registered = context.getServiceReferences("org.iotgateway.api.IoTConnection",
-                        "(service.pid=" + c.getPid() + ")");
-                if (registered == null) {
-                    LOG.info("Applying connection configuration {} again: the emulator's certificates it names exist now",
-                            c.getPid());
-                    c.update(properties);
-                }
-            }
-        } catch (IOException | InvalidSyntaxException | RuntimeException ex) {
-            LOG.warn("Could not apply the connection configurations using the emulator's certificates again: {}",
-                    ex.toString());
-        }
-    }
-
-    private static boolean namesFileIn(Dictionary<String, Object> properties, Path directory) {
-        for (String key : FILE_PROPERTIES) {
-            Object v = properties.get(key);
-            if (v != null) {
-                try {
-                    if (Path.of(v.toString()).toAbsolutePath().normalize().startsWith(directory)) {
-                        return true;
-                    }
-                } catch (RuntimeException ignored) {
-                    // not a path: not ours
-                }
-            }
-        }
-        return false;
     }
 
     @Deactivate

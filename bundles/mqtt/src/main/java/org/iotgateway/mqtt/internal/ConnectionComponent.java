@@ -18,6 +18,7 @@ import org.iotgateway.api.IoTException;
 import org.iotgateway.api.MessageListener;
 import org.iotgateway.api.QoS;
 import org.iotgateway.mqtt.internal.spool.Spool;
+import org.iotgateway.tls.TlsMaterialException;
 import org.osgi.annotation.bundle.Capability;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.Constants;
@@ -68,6 +69,12 @@ public final class ConnectionComponent {
     private MqttConnection connection;
     private ServiceRegistration<IoTConnection> registration;
     private Map<String, Object> configProperties = Map.of();
+    /** Non-null while the configuration waits for its TLS material files. */
+    private TlsMaterialWait materialWait;
+    private String materialProblem;
+    /** Delays of the TLS material re-checks (tests shorten them). */
+    long recheckFirstDelayMillis = TlsMaterialWait.FIRST_DELAY_MILLIS;
+    long recheckMaxDelayMillis = TlsMaterialWait.MAX_DELAY_MILLIS;
 
     @Activate
     void activate(BundleContext bundleContext, ConnectionConfig config, Map<String, Object> properties) {
@@ -79,31 +86,45 @@ public final class ConnectionComponent {
 
     @Modified
     void modified(ConnectionConfig config, Map<String, Object> properties) {
+        TlsMaterialWait stopped;
         synchronized (lock) {
+            stopped = stopWaiting();
             apply(config, properties);
         }
+        awaitStopped(stopped);
     }
 
     @Deactivate
     void deactivate() {
+        TlsMaterialWait stopped;
         synchronized (lock) {
+            stopped = stopWaiting();
             shutdown();
             context = null;
         }
+        awaitStopped(stopped);
     }
 
     private void apply(ConnectionConfig config, Map<String, Object> properties) {
         configProperties = properties;
         String pid = String.valueOf(properties.get(Constants.SERVICE_PID));
-        ConnectionSettings settings;
+        ConnectionSettings settings = null;
         SocketFactory socketFactory;
         try {
             settings = ConnectionSettings.from(config);
             socketFactory = TlsSetup.socketFactory(settings);
         } catch (InvalidConfigurationException e) {
-            LOG.error("Connection configuration {} is invalid, no IoTConnection registered: {}", pid, e.getMessage());
             shutdown();
+            if (settings != null && e.getCause() instanceof TlsMaterialException) {
+                awaitMaterial(config, properties, pid, settings, e, (TlsMaterialException) e.getCause());
+            } else {
+                stopWaiting();
+                LOG.error("Connection configuration {} is invalid, no IoTConnection registered: {}", pid, e.getMessage());
+            }
             return;
+        }
+        if (stopWaiting() != null) {
+            LOG.info("Connection configuration {} ('{}'): the TLS material is usable now", pid, settings.connectionId);
         }
         MqttConnection current = connection;
         Spool newSpool = null;
@@ -133,6 +154,55 @@ public final class ConnectionComponent {
             LOG.info("Registered IoTConnection '{}' ({})", settings.connectionId, settings.serverUri());
         } else {
             registration.setProperties(serviceProperties);
+        }
+    }
+
+    /**
+     * The configuration is valid but its TLS material is not (missing, unreadable, corrupt or mismatched files, wrong
+     * keystore password): no service, the files are checked again until it is usable. Logged once, and again when
+     * the problem changes; the message names setting and file, never key material or passwords.
+     */
+    private void awaitMaterial(ConnectionConfig config, Map<String, Object> properties, String pid,
+            ConnectionSettings settings, InvalidConfigurationException e, TlsMaterialException cause) {
+        String problem = TlsMaterialWait.problem(cause);
+        if (materialWait == null) {
+            materialProblem = problem;
+            LOG.warn("Connection configuration {} ('{}'): TLS material not usable, no IoTConnection registered until it "
+                    + "is: {}; checking the files again (after {}, then at most every {})", pid,
+                    settings.connectionId, e.getMessage(), TlsMaterialWait.duration(recheckFirstDelayMillis),
+                    TlsMaterialWait.duration(recheckMaxDelayMillis));
+            TlsMaterialWait[] self = new TlsMaterialWait[1];
+            self[0] = new TlsMaterialWait(pid, TlsMaterialWait.files(settings), recheckFirstDelayMillis,
+                    recheckMaxDelayMillis, () -> {
+                        synchronized (lock) {
+                            if (materialWait == self[0] && !self[0].stopped()) {
+                                apply(config, properties);
+                            }
+                        }
+                    });
+            materialWait = self[0];
+            materialWait.start();
+        } else if (!problem.equals(materialProblem)) {
+            materialProblem = problem;
+            LOG.warn("Connection configuration {} ('{}'): TLS material still not usable, no IoTConnection registered: {}",
+                    pid, settings.connectionId, e.getMessage());
+        }
+    }
+
+    /** @return the stopped wait, to await outside the lock, or null if none was running */
+    private TlsMaterialWait stopWaiting() {
+        TlsMaterialWait w = materialWait;
+        materialWait = null;
+        materialProblem = null;
+        if (w != null) {
+            w.stop();
+        }
+        return w;
+    }
+
+    private static void awaitStopped(TlsMaterialWait w) {
+        if (w != null && !w.awaitStopped(10_000)) {
+            LOG.warn("The TLS material re-check did not end within 10 s");
         }
     }
 

@@ -428,8 +428,24 @@ final class ConnectionSettings {
         try {
             return Paths.get(v);
         } catch (RuntimeException e) {
-            throw new InvalidConfigurationException(property, "'" + v + "' is not a valid path: " + e.getMessage());
+            // the message may quote the path: control characters (a NUL...) are shown escaped, not written to the log
+            throw new InvalidConfigurationException(property, "'" + printable(v) + "' is not a valid path: "
+                    + printable(String.valueOf(e.getMessage())));
         }
+    }
+
+    /** @return the text with control characters written as Java unicode escapes */
+    private static String printable(String s) {
+        StringBuilder b = new StringBuilder(s.length());
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (Character.isISOControl(c)) {
+                b.append(String.format("\\u%04x", (int) c));
+            } else {
+                b.append(c);
+            }
+        }
+        return b.toString();
     }
 
     private static int positive(String property, int value) {
