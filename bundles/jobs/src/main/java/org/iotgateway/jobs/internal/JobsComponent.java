@@ -31,7 +31,10 @@ import org.slf4j.LoggerFactory;
  * {@link IoTConnection} selected by {@code IoTConnection.target}.
  * <p>
  * The service is registered only while the configuration is valid (an invalid one is logged
- * naming the property, and registers nothing). The connection reference is dynamic and greedy: a
+ * naming the property, and registers nothing), whether or not a connection is bound, like the
+ * shadow service: requests made while no connection is bound wait for one within the operation
+ * timeout (then fail with {@link org.iotgateway.api.OperationTimeoutException}), and automatic
+ * execution resumes when one is bound. The connection reference is optional, dynamic and greedy: a
  * better-matching or replacement connection is taken over live, and a running job keeps running.
  * {@link JobHandler} services (whiteboard, property {@value JobHandler#OPERATION}, optionally
  * {@value JobHandler#THING_NAME}) execute the jobs when automatic execution is on.
@@ -161,7 +164,7 @@ public final class JobsComponent {
 
     // ------------------------------------------------------------------ connection
 
-    @Reference(name = "IoTConnection", service = IoTConnection.class, cardinality = ReferenceCardinality.MANDATORY,
+    @Reference(name = "IoTConnection", service = IoTConnection.class, cardinality = ReferenceCardinality.OPTIONAL,
             policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY, unbind = "unbindConnection",
             updated = "updatedConnection")
     void bindConnection(IoTConnection c, Map<String, Object> properties) {
@@ -199,6 +202,12 @@ public final class JobsComponent {
             if (connection == c) {
                 connection = null;
                 connectionProperties = Map.of();
+                // the service stays registered without a connection; its connection.id goes
+                updateRegistration();
+                if (engine != null) {
+                    LOG.info("Jobs of thing '{}': no connection bound; requests wait for one (operation.timeout)",
+                            engine.thingName());
+                }
             }
         }
     }

@@ -1,6 +1,8 @@
 package org.iotgateway.jobs.internal;
 
 import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -32,8 +34,8 @@ import org.iotgateway.api.ConnectionStateListener;
 import org.iotgateway.api.InvalidRequestException;
 import org.iotgateway.api.IoTConnection;
 import org.iotgateway.api.IoTException;
-import org.iotgateway.api.NotConnectedException;
 import org.iotgateway.api.OperationTimeoutException;
+import org.iotgateway.api.QoS;
 import org.iotgateway.api.jobs.JobCancelledException;
 import org.iotgateway.api.jobs.JobDocument;
 import org.iotgateway.api.jobs.JobExecution;
@@ -89,9 +91,11 @@ final class JobsEngine implements JobsService {
     private final List<ExecutionObserver> observers = new CopyOnWriteArrayList<>();
     private final Runnable handlersChanged = () -> onLoop(this::handlersChanged);
 
-    /** Written on the engine thread, read anywhere. */
+    /** Written on the engine thread (attach: the caller's, under {@code unboundLock}), read anywhere. */
     private volatile Link link;
     private volatile boolean closed;
+    /** Requests made while no connection was bound, in order; sent when one is attached (guarded by itself). */
+    private final ArrayDeque<Unbound> unbound = new ArrayDeque<>();
 
     // ---- engine thread only
     private boolean lookWanted;
@@ -153,8 +157,18 @@ final class JobsEngine implements JobsService {
         connection.addStateListener(l);
         final Link attached = l;
         // visible at once: requests made right after attach go through the new connection
-        final Link old = link;
-        link = attached;
+        final Link old;
+        List<Unbound> waiting;
+        synchronized (unbound) {
+            old = link;
+            link = attached;
+            waiting = new ArrayList<>(unbound);
+            unbound.clear();
+        }
+        // requests made while no connection was bound go out on this one, in order, within their timeout
+        for (Unbound u : waiting) {
+            u.send(attached);
+        }
         onLoop(() -> {
             if (old != null) {
                 old.close();
@@ -248,6 +262,14 @@ final class JobsEngine implements JobsService {
             Thread.currentThread().interrupt();
         }
         closed = true;
+        List<Unbound> waiting;
+        synchronized (unbound) {
+            waiting = new ArrayList<>(unbound);
+            unbound.clear();
+        }
+        for (Unbound u : waiting) {
+            u.future.completeExceptionally(new IoTException(u.what + ": the jobs service is closed; the request was not sent"));
+        }
         loop.shutdownNow();
         Link l = link;
         if (l != null) {
@@ -382,13 +404,86 @@ final class JobsEngine implements JobsService {
         if (closed) {
             return CompletableFuture.failedFuture(new IoTException(what + ": the jobs service is closed"));
         }
-        Link l = link;
-        if (l == null) {
-            return CompletableFuture.failedFuture(new NotConnectedException(what + ": no IoTConnection is bound to the jobs "
-                    + "service of thing '" + thing + "'"));
-        }
         JobsSettings s = settings;
+        Link l;
+        synchronized (unbound) {
+            l = link;
+            if (l == null) {
+                // like the shadow service: wait for a connection to be bound, within the operation timeout
+                return waitForConnection(what, topic, body, s);
+            }
+        }
         return l.channel.request(l.registration.subscribed(), thing, topic, body, s.qos, s.operationTimeout, what);
+    }
+
+    /** Caller holds the lock of {@link #unbound}. */
+    private CompletableFuture<ObjectNode> waitForConnection(String what, String topic, ObjectNode body, JobsSettings s) {
+        Unbound u = new Unbound(what, topic, body, s.qos, s.operationTimeout);
+        try {
+            u.timeoutTask = loop.schedule(() -> {
+                boolean removed;
+                synchronized (unbound) {
+                    removed = unbound.remove(u);
+                }
+                if (removed) {
+                    u.future.completeExceptionally(new OperationTimeoutException(what + ": timed out after "
+                            + u.timeout.toMillis() + " ms: no IoTConnection is bound to the jobs service of thing '" + thing
+                            + "' (check IoTConnection.target); the request was not sent"));
+                }
+            }, u.timeout.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException e) {
+            return CompletableFuture.failedFuture(new IoTException(what + ": the jobs service is closed"));
+        }
+        unbound.add(u);
+        LOG.debug("Thing '{}': {} waits for a connection to be bound", thing, what);
+        return u.future;
+    }
+
+    /** A request made while no connection was bound. */
+    private final class Unbound {
+        final String what;
+        final String topic;
+        final ObjectNode body;
+        final QoS qos;
+        final Duration timeout;
+        final long deadline;
+        final CompletableFuture<ObjectNode> future = new CompletableFuture<>();
+        volatile ScheduledFuture<?> timeoutTask;
+
+        Unbound(String what, String topic, ObjectNode body, QoS qos, Duration timeout) {
+            this.what = what;
+            this.topic = topic;
+            this.body = body;
+            this.qos = qos;
+            this.timeout = timeout;
+            this.deadline = System.nanoTime() + timeout.toNanos();
+        }
+
+        /** Sends the request on the link with what is left of its timeout. */
+        void send(Link l) {
+            ScheduledFuture<?> t = timeoutTask;
+            if (t != null) {
+                t.cancel(false);
+            }
+            long left = deadline - System.nanoTime();
+            if (future.isDone()) {
+                return;
+            }
+            if (left <= 0) {
+                future.completeExceptionally(new OperationTimeoutException(what + ": timed out after " + timeout.toMillis()
+                        + " ms: no IoTConnection was bound to the jobs service of thing '" + thing + "' in time; the request "
+                        + "was not sent"));
+                return;
+            }
+            l.channel.request(l.registration.subscribed(), thing, topic, body, qos, Duration.ofNanos(left), what)
+                    .whenComplete((o, e) -> {
+                        if (e == null) {
+                            future.complete(o);
+                        } else {
+                            future.completeExceptionally(e);
+                        }
+                    });
+        }
     }
 
     /** Completes a caller's stage on a worker thread, decoding the answer. */

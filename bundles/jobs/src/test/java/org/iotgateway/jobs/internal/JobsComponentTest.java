@@ -2,8 +2,10 @@ package org.iotgateway.jobs.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.reflect.Proxy;
@@ -12,12 +14,17 @@ import java.util.HashMap;
 import java.util.Hashtable;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 
 import org.iotgateway.api.IoTConnection;
+import org.iotgateway.api.OperationTimeoutException;
 import org.iotgateway.api.jobs.JobHandler;
 import org.iotgateway.api.jobs.JobOutcome;
 import org.iotgateway.api.jobs.JobsService;
+import org.iotgateway.api.jobs.PendingJobs;
 import org.junit.jupiter.api.Test;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.Constants;
@@ -215,5 +222,65 @@ class JobsComponentTest extends EmulatorTestBase {
         assertTrue(second.publishedTo(thing + "-job/update").size() >= 1);
         assertNull(first.publishedTo(thing + "-job/update").stream().findAny().orElse(null));
         component.deactivate();
+    }
+
+    @Test
+    void staysRegisteredWithoutAConnectionRequestsWaitForOneAndExecutionResumes() throws Exception {
+        String thing = unique("component-unbound");
+        Registrations r = new Registrations();
+        JobsComponent component = new JobsComponent();
+        component.bindHandler(handlerReference(JobHandler.OPERATION, "op", Constants.SERVICE_ID, 11L),
+                (e, c) -> JobOutcome.succeeded(Map.of("via", "handler")));
+        Map<String, Object> cfg = config(thing, "operation.timeout", 1);
+        component.activate(r.context(), ConfigProxy.jobs(cfg), cfg);
+
+        // registered although no connection is bound (like the shadow service), without connection.id
+        assertEquals(1, r.services.size());
+        assertNull(r.last().get(JobsService.CONNECTION_ID));
+        assertEquals(thing, r.last().get(JobsService.THING_NAME));
+        JobsService service = (JobsService) r.services.get(0);
+
+        // a request with no connection waits the operation timeout, then fails with the typed timeout
+        long start = System.nanoTime();
+        OperationTimeoutException timeout = assertThrows(OperationTimeoutException.class, service::listPendingAndWait);
+        long waited = (System.nanoTime() - start) / 1_000_000;
+        assertTrue(waited >= 900 && waited < 2_900, "waited " + waited + " ms for a 1 s operation timeout");
+        assertTrue(timeout.getMessage().contains("no IoTConnection is bound") && timeout.getMessage().contains(thing),
+                timeout.getMessage());
+        ExecutionException async = assertThrows(ExecutionException.class,
+                () -> service.describe(JobsService.NEXT, 0, false).toCompletableFuture().get(10, TimeUnit.SECONDS));
+        assertInstanceOf(OperationTimeoutException.class, async.getCause());
+
+        // a request made while unbound is sent once a connection is bound within its timeout
+        Map<String, Object> longer = config(thing, "operation.timeout", 10);
+        component.modified(ConfigProxy.jobs(longer), longer);
+        assertSame(service, r.services.get(0));
+        CompletableFuture<PendingJobs> waiting = service.listPending().toCompletableFuture();
+        emulator.createJob(thing + "-1", "{\"operation\":\"op\"}", thing);
+        assertStays(thing, thing + "-1", "QUEUED", java.time.Duration.ofMillis(400));
+        assertFalse(waiting.isDone(), "answered without a connection: " + waiting);
+        RecordingConnection connection = connect(thing + "-a");
+        component.bindConnection(connection, connectionProperties(connection));
+        assertEquals(connection.id(), r.last().get(JobsService.CONNECTION_ID));
+        assertTrue(waiting.get(10, TimeUnit.SECONDS).contains(thing + "-1"), "the job created while unbound is pending");
+        // automatic execution starts with the connection: the job queued meanwhile runs
+        assertEquals(Map.of("via", "handler"), awaitStatus(thing, thing + "-1", "SUCCEEDED").statusDetails());
+
+        // unbound again: still registered, connection.id gone, new jobs wait
+        component.unbindConnection(connection);
+        assertFalse(r.unregistered);
+        assertEquals(1, r.services.size());
+        assertNull(r.last().get(JobsService.CONNECTION_ID));
+        emulator.createJob(thing + "-2", "{\"operation\":\"op\"}", thing);
+        assertStays(thing, thing + "-2", "QUEUED", java.time.Duration.ofMillis(400));
+
+        // another connection bound: execution resumes on it
+        RecordingConnection second = connect(thing + "-b");
+        component.bindConnection(second, connectionProperties(second));
+        awaitStatus(thing, thing + "-2", "SUCCEEDED");
+        assertTrue(second.publishedTo(thing + "-2/update").size() >= 1);
+        assertTrue(connection.publishedTo(thing + "-2/update").isEmpty(), "sent on the unbound connection");
+        component.deactivate();
+        assertTrue(r.unregistered);
     }
 }

@@ -40,6 +40,7 @@ import org.iotgateway.api.ConnectionState;
 import org.iotgateway.api.ConnectionStateEvent;
 import org.iotgateway.api.ConnectionStateListener;
 import org.iotgateway.api.InvalidRequestException;
+import org.iotgateway.api.InvalidTopicException;
 import org.iotgateway.api.IoTConnection;
 import org.iotgateway.api.IoTException;
 import org.iotgateway.api.IoTMessage;
@@ -206,6 +207,44 @@ final class MqttConnection implements IoTConnection {
     }
 
     /**
+     * Like the interface's default, without building an {@link IoTMessage} first: the payload is
+     * copied exactly once here (the caller may change its array afterwards), and that copy is what
+     * the queue keeps and Paho sends.
+     */
+    @Override
+    public CompletionStage<Void> publish(String topic, byte[] payload, QoS qos) {
+        checkArguments(topic, payload, qos);
+        Topics.validateTopic(topic);
+        checkSize(topic, payload.length);
+        CompletableFuture<Void> stage = new AsyncOnlyFuture<>(completionExecutor);
+        accept(topic, payload.clone(), qos, false, stage);
+        return stage;
+    }
+
+    @Override
+    public void publishAndWait(String topic, byte[] payload, QoS qos) {
+        checkArguments(topic, payload, qos);
+        Topics.validateTopic(topic);
+        checkSize(topic, payload.length);
+        CompletableFuture<Void> raw = new CompletableFuture<>();
+        accept(topic, payload.clone(), qos, false, raw);
+        await(raw, "publish to '" + topic + "'", "; the message stays queued and will still be delivered");
+    }
+
+    /** The checks {@link IoTMessage#of(String, byte[], QoS)} makes, with the same messages. */
+    private static void checkArguments(String topic, byte[] payload, QoS qos) {
+        if (topic == null) {
+            throw new InvalidTopicException(null, "topic is null");
+        }
+        if (payload == null) {
+            throw new InvalidRequestException("payload of a message to topic '" + topic + "' is null; use an empty payload instead");
+        }
+        if (qos == null) {
+            throw new InvalidRequestException("QoS of a message to topic '" + topic + "' is null");
+        }
+    }
+
+    /**
      * The stage handed to callers: completed on the completion executor, so that callbacks chained
      * on it never run on Paho's threads or the control thread. The blocking variants wait on the
      * internal future instead, so a callback that blocks cannot starve them.
@@ -239,11 +278,23 @@ final class MqttConnection implements IoTConnection {
             throw new InvalidRequestException("message is null");
         }
         Topics.validateTopic(message.topic());
-        if (message.payloadLength() > MAX_PAYLOAD_BYTES) {
-            throw new PayloadTooLargeException("payload for topic '" + message.topic() + "'", message.payloadLength(),
-                    MAX_PAYLOAD_BYTES);
+        checkSize(message.topic(), message.payloadLength());
+        // the message keeps its own copy; this one belongs to the queue and is handed to Paho as is
+        accept(message.topic(), message.payload(), message.qos(), message.retain(), future);
+    }
+
+    private static void checkSize(String topic, int length) {
+        if (length > MAX_PAYLOAD_BYTES) {
+            throw new PayloadTooLargeException("payload for topic '" + topic + "'", length, MAX_PAYLOAD_BYTES);
         }
-        byte[] payload = message.payload();
+    }
+
+    /**
+     * Appends a validated publish and starts sending.
+     *
+     * @param payload owned by the connection from now on: never modified, never handed to the caller
+     */
+    private void accept(String topic, byte[] payload, QoS qos, boolean retain, CompletableFuture<Void> future) {
         synchronized (lock) {
             if (closed) {
                 throw new ConnectionClosedException("connection '" + settings.connectionId + "' is closed");
@@ -258,7 +309,7 @@ final class MqttConnection implements IoTConnection {
                     if (settings.dropPolicy == ConnectionSettings.DropPolicy.DROP_NEWEST) {
                         future.completeExceptionally(new QueueFullException("offline queue of connection '"
                                 + settings.connectionId + "' is full (" + settings.queueSize
-                                + " messages, DROP_NEWEST): publish to '" + message.topic() + "' rejected"));
+                                + " messages, DROP_NEWEST): publish to '" + topic + "' rejected"));
                         return;
                     }
                     long evicted = spool.removeOldest();
@@ -272,12 +323,12 @@ final class MqttConnection implements IoTConnection {
             }
             SpooledMessage entry;
             try {
-                entry = spool.append(message.topic(), payload, message.qos().level(), message.retain());
+                entry = spool.append(topic, payload, qos.level(), retain);
             } catch (IOException e) {
                 LOG.error("Connection '{}': could not store a publish to '{}' in the offline queue: {}",
-                        settings.connectionId, message.topic(), e.toString());
+                        settings.connectionId, topic, e.toString());
                 future.completeExceptionally(new QueueStorageException("offline queue of connection '"
-                        + settings.connectionId + "' could not store the publish to '" + message.topic() + "': " + e.getMessage(), e));
+                        + settings.connectionId + "' could not store the publish to '" + topic + "': " + e.getMessage(), e));
                 return;
             }
             waiting.put(entry.sequence(), future);
@@ -486,7 +537,7 @@ final class MqttConnection implements IoTConnection {
             }
             for (SpooledMessage m : batch) {
                 try {
-                    target.publish(m.topic(), m.payload(), m.qos(), m.retain(), m, listener);
+                    target.publish(m.topic(), new OutgoingMessage(m), m, listener);
                 } catch (MqttException | RuntimeException e) {
                     LOG.warn("Connection '{}': Paho refused a publish ({}); reconnecting", id(), e.toString());
                     final int gen = listener.generation;

@@ -54,6 +54,16 @@ final class StandaloneConnection implements Connections.Standalone {
     }
 
     @Override
+    public CompletionStage<Void> publish(String topic, byte[] payload, QoS qos) {
+        return delegate.publish(topic, payload, qos); // one copy, not the default's IoTMessage and a second
+    }
+
+    @Override
+    public void publishAndWait(String topic, byte[] payload, QoS qos) {
+        delegate.publishAndWait(topic, payload, qos);
+    }
+
+    @Override
     public CompletionStage<Subscription> subscribe(String filter, QoS qos, MessageListener listener) {
         return delegate.subscribe(filter, qos, listener);
     }

@@ -34,8 +34,9 @@ import org.slf4j.LoggerFactory;
  * connection's state.
  * <p>
  * <b>Locking.</b> The router's lock is never held while calling into a {@link ShadowClient} or completing
- * a request; clients may call the router while holding their own lock. Callbacks of the connection's
- * stages run on the engine's pool, so they never run on a thread that holds a lock.
+ * a request; clients may call the router while holding their own lock. What the connection's stages
+ * trigger in the router (subscription results, publish failures) runs on the engine's pool, so it never
+ * runs on a thread that holds a lock.
  */
 final class ShadowRouter implements MessageListener, ConnectionStateListener {
 
@@ -295,14 +296,25 @@ final class ShadowRouter implements MessageListener, ConnectionStateListener {
             r.sent = true;
             try {
                 CompletionStage<Void> published = connection.publish(ShadowTopics.requestTopic(r.key, r.op), r.payload, r.qos);
-                published.whenCompleteAsync((v, t) -> {
+                // only a failure needs the router (on the pool: this may run here, under the lock); a PUBACK
+                // costs no hand-off, the reply completes the request
+                published.whenComplete((v, t) -> {
                     if (t != null) {
-                        publishFailed(r, t);
+                        failLater(r, t);
                     }
-                }, engine.pool());
+                });
             } catch (RuntimeException e) {
-                engine.pool().execute(() -> publishFailed(r, e));
+                failLater(r, e);
             }
+        }
+    }
+
+    private void failLater(Request r, Throwable t) {
+        try {
+            engine.pool().execute(() -> publishFailed(r, t));
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // the engine is closing: its close fails what is left
+            LOG.debug("Connection '{}': {} failed while the shadow engine closes: {}", connectionName(), r, t.toString());
         }
     }
 
