@@ -31,7 +31,8 @@ import org.slf4j.LoggerFactory;
  * A Kura CloudPublisher on an AWS IoT cloud connection; created from Kura's Cloud Connections page (hidden from
  * the service list and the "new component" dialog, as Kura's own publishers are).
  */
-@Component(name = KuraProperties.PUBLISHER_PID, configurationPid = KuraProperties.PUBLISHER_PID,
+@Component(xmlns = KuraProperties.DS_1_2, name = KuraProperties.PUBLISHER_PID,
+        configurationPid = KuraProperties.PUBLISHER_PID,
         configurationPolicy = ConfigurationPolicy.REQUIRE, immediate = true,
         service = { CloudPublisher.class, ConfigurableComponent.class }, property = {
                 "service.pid=" + KuraProperties.PUBLISHER_PID,
@@ -53,16 +54,16 @@ public final class AwsCloudPublisher implements CloudPublisher, ConfigurableComp
     private int qos;
 
     @Activate
-    void activate(BundleContext bundleContext, PublisherConfig config) throws InvalidSyntaxException {
+    void activate(BundleContext bundleContext, Map<String, Object> config) throws InvalidSyntaxException {
         context = bundleContext;
         modified(config);
     }
 
     @Modified
-    void modified(PublisherConfig config) throws InvalidSyntaxException {
+    void modified(Map<String, Object> config) throws InvalidSyntaxException {
         synchronized (lock) {
-            topic = config.topic() == null ? "" : config.topic().trim();
-            qos = config.qos();
+            topic = KuraProperties.string(config, "topic");
+            qos = KuraProperties.integer(config, "qos", 1);
             if (topic.isEmpty()) {
                 LOG.error("AWS IoT publisher: 'topic' is empty; publishes are refused until it is set");
             }
@@ -71,7 +72,7 @@ public final class AwsCloudPublisher implements CloudPublisher, ConfigurableComp
                 qos = 1;
             }
         }
-        openTracker(config.cloud_endpoint_service_pid());
+        openTracker(KuraProperties.string(config, KuraProperties.CLOUD_ENDPOINT_SERVICE_PID));
     }
 
     private void openTracker(String endpointPid) throws InvalidSyntaxException {

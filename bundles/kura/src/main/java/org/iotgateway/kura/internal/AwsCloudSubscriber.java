@@ -27,7 +27,8 @@ import org.slf4j.LoggerFactory;
  * CloudSubscriberListener (body = the MQTT payload; properties {@code topic}, {@code qos}, {@code retain}).
  * A configuration change re-creates the component.
  */
-@Component(name = KuraProperties.SUBSCRIBER_PID, configurationPid = KuraProperties.SUBSCRIBER_PID,
+@Component(xmlns = KuraProperties.DS_1_2, name = KuraProperties.SUBSCRIBER_PID,
+        configurationPid = KuraProperties.SUBSCRIBER_PID,
         configurationPolicy = ConfigurationPolicy.REQUIRE, immediate = true,
         service = { CloudSubscriber.class, ConfigurableComponent.class }, property = {
                 "service.pid=" + KuraProperties.SUBSCRIBER_PID,
@@ -47,18 +48,18 @@ public final class AwsCloudSubscriber implements CloudSubscriber, ConfigurableCo
     private Map<String, Object> subscription;
 
     @Activate
-    void activate(BundleContext context, SubscriberConfig config) throws InvalidSyntaxException {
-        String filter = config.topic_filter() == null ? "" : config.topic_filter().trim();
+    void activate(BundleContext context, Map<String, Object> config) throws InvalidSyntaxException {
+        String filter = KuraProperties.string(config, "topic.filter");
         if (filter.isEmpty()) {
             LOG.error("AWS IoT subscriber: 'topic.filter' is empty; it receives nothing until it is set");
             return;
         }
-        int qos = config.qos() == 0 ? 0 : 1;
+        int qos = KuraProperties.integer(config, "qos", 1) == 0 ? 0 : 1;
         subscription = new HashMap<>();
         subscription.put(AwsCloudEndpoint.TOPIC_FILTER, filter);
         subscription.put(AwsCloudEndpoint.QOS_PROPERTY, qos);
-        tracker = new EndpointTracker(context, config.cloud_endpoint_service_pid() == null ? ""
-                : config.cloud_endpoint_service_pid(), this::attach, this::detach);
+        tracker = new EndpointTracker(context, KuraProperties.string(config,
+                KuraProperties.CLOUD_ENDPOINT_SERVICE_PID), this::attach, this::detach);
         tracker.open();
     }
 
