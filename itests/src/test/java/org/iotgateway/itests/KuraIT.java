@@ -227,6 +227,27 @@ public class KuraIT {
         await("connected with the plain password", () -> plain.state() == ConnectionState.CONNECTED);
     }
 
+    @Test
+    public void passwordsEncryptedBeforeTheAdapterStartedAreDecryptedWhenItStarts() throws Exception {
+        // Kura boots: the configuration (encrypted password) is delivered before the adapter runs
+        org.osgi.framework.Bundle adapter = Bundles.ours(context, KURA_BUNDLE);
+        adapter.stop();
+        try {
+            kura.createFactoryConfiguration("org.iotgateway.mqtt.connection", "aws-early", tcpConnection("aws-early"),
+                    false);
+            kura.updateConfiguration("aws-early", Map.of("password", KuraTestBroker.PASSWORD));
+            IoTConnection early = awaitConnection("aws-early");
+            Thread.sleep(ABSENCE_MS);
+            assertNotEquals("the encrypted value itself is not the password", ConnectionState.CONNECTED,
+                    early.state());
+        } finally {
+            adapter.start();
+        }
+        IoTConnection connection = awaitConnection("aws-early");
+        await("connected once the adapter delivered the configuration again, decrypted",
+                () -> connection.state() == ConnectionState.CONNECTED);
+    }
+
     // ------------------------------------------------------------------ cloud connection
 
     @Test

@@ -34,7 +34,7 @@ import org.slf4j.LoggerFactory;
  * working). When the plugin starts after our components were configured, the configurations holding encrypted
  * values are delivered again so the components get the decrypted ones.
  */
-@Component(property = ConfigurationPlugin.CM_RANKING + ":Integer=100")
+@Component(immediate = true, property = ConfigurationPlugin.CM_RANKING + ":Integer=100")
 public final class PasswordDecryptionPlugin implements ConfigurationPlugin {
 
     private static final Logger LOG = LoggerFactory.getLogger(PasswordDecryptionPlugin.class);
@@ -159,7 +159,10 @@ public final class PasswordDecryptionPlugin implements ConfigurationPlugin {
                 if (properties != null && holdsEncrypted(configuration.getFactoryPid(), properties)) {
                     LOG.info("Configuration {} holds encrypted passwords: delivering it again, decrypted",
                             configuration.getPid());
-                    configuration.update();
+                    // the same (still encrypted) properties written back: a new change count makes SCR deliver
+                    // them again, through this plugin; update() without arguments does not (SCR skips events whose
+                    // change count it has seen)
+                    configuration.update(properties);
                 }
             }
         } catch (Exception e) {
