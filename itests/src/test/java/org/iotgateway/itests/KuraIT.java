@@ -200,6 +200,9 @@ public class KuraIT {
     @Test
     public void anEncryptedPasswordIsDecryptedAndUsedToConnect() throws Exception {
         kura.createFactoryConfiguration("org.iotgateway.mqtt.connection", "aws-pw", tcpConnection("aws-pw"), false);
+        // the user edits the new component once it exists (an update racing its creation can be missed by Felix
+        // SCR, which reads the properties before their change count)
+        awaitConnection("aws-pw");
         kura.updateConfiguration("aws-pw", Map.of("password", KuraTestBroker.PASSWORD));
 
         // ConfigurationAdmin keeps what Kura wrote: the encrypted value, never the plain one
@@ -215,8 +218,8 @@ public class KuraIT {
         // the broker really checks: an (encrypted) wrong password does not connect
         kura.createFactoryConfiguration("org.iotgateway.mqtt.connection", "aws-wrong", tcpConnection("aws-wrong"),
                 false);
-        kura.updateConfiguration("aws-wrong", Map.of("password", "not-the-password"));
         IoTConnection wrong = awaitConnection("aws-wrong");
+        kura.updateConfiguration("aws-wrong", Map.of("password", "not-the-password"));
         Thread.sleep(ABSENCE_MS);
         assertNotEquals(ConnectionState.CONNECTED, wrong.state());
 
@@ -358,6 +361,28 @@ public class KuraIT {
         await("a new context was taken", () -> ssl.contexts.get() == 2);
         await("reconnected", () -> states.contains(ConnectionState.CONNECTED)
                 && connection.state() == ConnectionState.CONNECTED);
+    }
+
+    @Test
+    public void aKeystoreServiceSuppliesTheTlsMaterial() throws Exception {
+        KuraTestKeystoreService keystore = new KuraTestKeystoreService(System.getProperty(KuraTestBroker.KEY_STORE),
+                System.getProperty(KuraTestBroker.TRUST_STORE), KuraTestBroker.STORE_PASSWORD.toCharArray());
+        registrations.add(context.registerService(org.eclipse.kura.security.keystore.KeystoreService.class, keystore,
+                new Hashtable<>(Map.of("kura.service.pid", "itest.keystore"))));
+        Map<String, Object> properties = new HashMap<>();
+        properties.put("connection.id", "aws-keystore");
+        properties.put("endpoint", "localhost");
+        properties.put("port", Integer.getInteger(KuraTestBroker.TLS_PORT));
+        properties.put("transport", "mqtts");
+        properties.put("client.id", "kura-itest-keystore");
+        properties.put("username", KuraTestBroker.USER);
+        properties.put("password", KuraTestBroker.PASSWORD);
+        properties.put("metrics.enabled", false);
+        properties.put("tls.provider.target", "(kura.service.pid=itest.keystore)");
+        kura.createFactoryConfiguration("org.iotgateway.mqtt.connection", "aws-keystore", properties, false);
+        IoTConnection connection = awaitConnection("aws-keystore");
+        await("connected over TLS with the keystore's key and CA",
+                () -> connection.state() == ConnectionState.CONNECTED);
     }
 
     // ------------------------------------------------------------------ helpers

@@ -3,12 +3,15 @@ package org.iotgateway.kura.internal;
 import java.util.Dictionary;
 import java.util.Enumeration;
 import java.util.HashSet;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 import org.eclipse.kura.KuraException;
 import org.eclipse.kura.crypto.CryptoService;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
+import org.osgi.framework.BundleListener;
 import org.osgi.framework.ServiceReference;
 import org.osgi.service.cm.Configuration;
 import org.osgi.service.cm.ConfigurationAdmin;
@@ -46,12 +49,20 @@ public final class PasswordDecryptionPlugin implements ConfigurationPlugin {
     @Reference
     private ConfigurationAdmin configAdmin;
 
-    private BundleContext context;
+    private volatile BundleContext context;
     private Thread redelivery;
+    /**
+     * Password attribute ids per factory PID. The plugin runs inside every delivery of our configurations (SCR reads
+     * the processed properties and then the change count, so a slow plugin widens a window in which a quick second
+     * update is missed); the metatype scan is done once per PID and redone after any bundle change.
+     */
+    private final Map<String, Set<String>> passwordIds = new ConcurrentHashMap<>();
+    private final BundleListener bundleChanges = event -> passwordIds.clear();
 
     @Activate
     void activate(BundleContext bundleContext) {
         context = bundleContext;
+        bundleContext.addBundleListener(bundleChanges);
         redelivery = new Thread(this::redeliverEncrypted, "iotgw-kura-password-redelivery");
         redelivery.setDaemon(true);
         redelivery.start();
@@ -60,6 +71,11 @@ public final class PasswordDecryptionPlugin implements ConfigurationPlugin {
     @Deactivate
     void deactivate() {
         redelivery.interrupt();
+        try {
+            context.removeBundleListener(bundleChanges);
+        } catch (IllegalStateException e) {
+            // the bundle is stopping
+        }
         context = null;
     }
 
@@ -116,6 +132,10 @@ public final class PasswordDecryptionPlugin implements ConfigurationPlugin {
 
     /** @return the ids of the Password attributes of the factory PID, from the metatype of the bundle declaring it */
     Set<String> passwordAttributes(String factoryPid) {
+        return passwordIds.computeIfAbsent(factoryPid, this::scanPasswordAttributes);
+    }
+
+    private Set<String> scanPasswordAttributes(String factoryPid) {
         Set<String> ids = new HashSet<>();
         BundleContext bc = context;
         if (bc == null) {
@@ -141,7 +161,7 @@ public final class PasswordDecryptionPlugin implements ConfigurationPlugin {
                 }
             }
         }
-        return ids;
+        return Set.copyOf(ids);
     }
 
     /** Delivers again the configurations that hold encrypted passwords, so their components see plain ones. */
