@@ -122,10 +122,35 @@ public abstract class EmulatorTestSupport {
 
     /** Waits for the IoTConnection service of that id and for it to be CONNECTED. */
     protected IoTConnection awaitConnected(String connectionId) {
-        IoTConnection connection = getService(awaitService(IoTConnection.class, "(connection.id=" + connectionId + ")"));
-        await("connection " + connectionId + " to be CONNECTED to the emulator",
-                () -> connection.state() == ConnectionState.CONNECTED, () -> "state " + connection.state());
-        return connection;
+        // looked up afresh on every poll: right after a configuration change or a bundle update the registry may
+        // still show the previous, closed service of that id for a moment
+        String filter = "(connection.id=" + connectionId + ")";
+        IoTConnection[] connected = new IoTConnection[1];
+        String[] last = { "no service" };
+        await("connection " + connectionId + " to be CONNECTED to the emulator", () -> {
+            for (ServiceReference<IoTConnection> ref : references(IoTConnection.class, filter)) {
+                IoTConnection c = context.getService(ref);
+                if (c == null) {
+                    continue;
+                }
+                ConnectionState state;
+                try {
+                    state = c.state();
+                } catch (RuntimeException e) {
+                    context.ungetService(ref);
+                    continue;
+                }
+                last[0] = "state " + state;
+                if (state == ConnectionState.CONNECTED) {
+                    gotten.add(ref);
+                    connected[0] = c;
+                    return true;
+                }
+                context.ungetService(ref);
+            }
+            return false;
+        }, () -> last[0]);
+        return connected[0];
     }
 
     protected Configuration createConfiguration(String factoryPid, Dictionary<String, Object> properties)

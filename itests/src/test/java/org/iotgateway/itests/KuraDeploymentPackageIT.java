@@ -87,7 +87,7 @@ public class KuraDeploymentPackageIT {
     private static final String API = "org.iotgateway.api";
     private static final String MQTT = "org.iotgateway.mqtt";
     private static final List<String> IMPLEMENTATIONS = List.of(MQTT, "org.iotgateway.shadow", "org.iotgateway.jobs",
-            "org.iotgateway.greengrass-discovery");
+            "org.iotgateway.greengrass-discovery", "org.iotgateway.kura");
     private static final String PAHO = "org.eclipse.paho.client.mqttv3";
     private static final String FACTORY_PID = "org.iotgateway.mqtt.connection";
 
@@ -115,6 +115,9 @@ public class KuraDeploymentPackageIT {
                 mavenBundle("org.apache.felix", "org.apache.felix.dependencymanager").versionAsInProject(),
                 mavenBundle("org.apache.felix", "org.apache.felix.deploymentadmin").versionAsInProject(),
                 bundle(new File(requiredPath(KURA_PAHO_PROPERTY)).toURI().toString()),
+                // Kura's API packages, which the adapter in the package imports (our stand-in: the declarations the
+                // adapter compiles against, at Kura 5.0's package versions; see KuraIT)
+                bundle(new File(requiredPath(KuraIT.KURA_API_BUNDLE)).toURI().toString()),
                 systemProperty(TestBroker.PORT_PROPERTY).value(String.valueOf(port)));
     }
 

@@ -11,12 +11,14 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 import javax.net.SocketFactory;
+import javax.net.ssl.SSLContext;
 
 import org.iotgateway.api.ConnectionStateListener;
 import org.iotgateway.api.IoTConnection;
 import org.iotgateway.api.IoTException;
 import org.iotgateway.api.MessageListener;
 import org.iotgateway.api.QoS;
+import org.iotgateway.api.tls.TlsContextProvider;
 import org.iotgateway.mqtt.internal.spool.Spool;
 import org.iotgateway.tls.TlsMaterialException;
 import org.osgi.annotation.bundle.Capability;
@@ -76,6 +78,12 @@ public final class ConnectionComponent {
     long recheckFirstDelayMillis = TlsMaterialWait.FIRST_DELAY_MILLIS;
     long recheckMaxDelayMillis = TlsMaterialWait.MAX_DELAY_MILLIS;
 
+    /** TLS context providers (tls.provider.target); the one in use and the generation its context came from. */
+    private final Map<ServiceReference<TlsContextProvider>, TlsContextProvider> tlsProviders = new ConcurrentHashMap<>();
+    private ConnectionConfig lastConfig;
+    private ServiceReference<TlsContextProvider> tlsProviderInUse;
+    private Object tlsGenerationInUse;
+
     @Activate
     void activate(BundleContext bundleContext, ConnectionConfig config, Map<String, Object> properties) {
         synchronized (lock) {
@@ -107,12 +115,29 @@ public final class ConnectionComponent {
 
     private void apply(ConnectionConfig config, Map<String, Object> properties) {
         configProperties = properties;
+        lastConfig = config;
+        tlsProviderInUse = null;
+        tlsGenerationInUse = null;
         String pid = String.valueOf(properties.get(Constants.SERVICE_PID));
         ConnectionSettings settings = null;
         SocketFactory socketFactory;
         try {
             settings = ConnectionSettings.from(config);
-            socketFactory = TlsSetup.socketFactory(settings);
+            SSLContext provided = null;
+            if (settings.transport.tls() && !settings.tlsProviderTarget.isEmpty()) {
+                ServiceReference<TlsContextProvider> ref = selectTlsProvider(settings.tlsProviderTarget);
+                if (ref == null) {
+                    LOG.warn("Connection configuration {} ('{}'): waiting for a TLS context provider matching "
+                            + "tls.provider.target {}; no IoTConnection registered until one appears", pid,
+                            settings.connectionId, settings.tlsProviderTarget);
+                    shutdown();
+                    return;
+                }
+                provided = tlsContext(ref, settings);
+                tlsProviderInUse = ref;
+                tlsGenerationInUse = ref.getProperty(TlsContextProvider.GENERATION);
+            }
+            socketFactory = TlsSetup.socketFactory(settings, provided);
         } catch (InvalidConfigurationException e) {
             shutdown();
             if (settings != null && e.getCause() instanceof TlsMaterialException) {
@@ -203,6 +228,107 @@ public final class ConnectionComponent {
     private static void awaitStopped(TlsMaterialWait w) {
         if (w != null && !w.awaitStopped(10_000)) {
             LOG.warn("The TLS material re-check did not end within 10 s");
+        }
+    }
+
+    private ServiceReference<TlsContextProvider> selectTlsProvider(String target) {
+        Filter filter;
+        try {
+            filter = FrameworkUtil.createFilter(target);
+        } catch (InvalidSyntaxException e) {
+            throw new InvalidConfigurationException("tls.provider.target", "'" + target + "' is not a valid LDAP filter: "
+                    + e.getMessage());
+        }
+        ServiceReference<TlsContextProvider> best = null;
+        for (ServiceReference<TlsContextProvider> ref : tlsProviders.keySet()) {
+            if (filter.match(ref) && (best == null || ref.compareTo(best) > 0)) {
+                best = ref;
+            }
+        }
+        return best;
+    }
+
+    private SSLContext tlsContext(ServiceReference<TlsContextProvider> ref, ConnectionSettings settings) {
+        TlsContextProvider provider = tlsProviders.get(ref);
+        String description = describe(ref);
+        if (provider == null) {
+            throw new InvalidConfigurationException("tls.provider.target", "the TLS context provider " + description
+                    + " went away");
+        }
+        try {
+            SSLContext context = provider.sslContext();
+            if (context == null) {
+                throw new InvalidConfigurationException("tls.provider.target", "the TLS context provider "
+                        + description + " returned no SSL context");
+            }
+            return context;
+        } catch (java.io.IOException | java.security.GeneralSecurityException | RuntimeException e) {
+            if (e instanceof InvalidConfigurationException) {
+                throw (InvalidConfigurationException) e;
+            }
+            throw new InvalidConfigurationException("tls.provider.target", "the TLS context provider " + description
+                    + " (selected by " + settings.tlsProviderTarget + ") failed: " + e.getClass().getSimpleName()
+                    + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static String describe(ServiceReference<?> ref) {
+        Object d = ref.getProperty(TlsContextProvider.DESCRIPTION);
+        return "service " + ref.getProperty(Constants.SERVICE_ID) + (d == null ? "" : " (" + d + ")");
+    }
+
+    // ------------------------------------------------------------------ TLS context providers
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY, service = TlsContextProvider.class, updated = "updatedTlsProvider")
+    void bindTlsProvider(ServiceReference<TlsContextProvider> reference, TlsContextProvider provider) {
+        tlsProviders.put(reference, provider);
+        synchronized (lock) {
+            if (context != null && lastConfig != null && tlsProviderInUse == null && wantsTlsProvider(reference)) {
+                LOG.info("Connection configuration {}: TLS context provider {} appeared", configProperties.get(
+                        Constants.SERVICE_PID), describe(reference));
+                apply(lastConfig, configProperties);
+            }
+        }
+    }
+
+    void updatedTlsProvider(ServiceReference<TlsContextProvider> reference, TlsContextProvider provider) {
+        synchronized (lock) {
+            if (context == null || lastConfig == null) {
+                return;
+            }
+            boolean inUse = reference.equals(tlsProviderInUse);
+            boolean changed = inUse && !java.util.Objects.equals(tlsGenerationInUse,
+                    reference.getProperty(TlsContextProvider.GENERATION));
+            if (changed || (tlsProviderInUse == null && wantsTlsProvider(reference)) || (inUse
+                    && !wantsTlsProvider(reference))) {
+                LOG.info("Connection configuration {}: TLS material of {} changed, reconnecting with it",
+                        configProperties.get(Constants.SERVICE_PID), describe(reference));
+                apply(lastConfig, configProperties);
+            }
+        }
+    }
+
+    void unbindTlsProvider(ServiceReference<TlsContextProvider> reference) {
+        tlsProviders.remove(reference);
+        synchronized (lock) {
+            if (context != null && lastConfig != null && reference.equals(tlsProviderInUse)) {
+                LOG.warn("Connection configuration {}: TLS context provider {} went away",
+                        configProperties.get(Constants.SERVICE_PID), describe(reference));
+                apply(lastConfig, configProperties);
+            }
+        }
+    }
+
+    private boolean wantsTlsProvider(ServiceReference<TlsContextProvider> reference) {
+        Object target = configProperties.get("tls.provider.target");
+        if (target == null || String.valueOf(target).trim().isEmpty()) {
+            return false;
+        }
+        try {
+            return FrameworkUtil.createFilter(String.valueOf(target).trim()).match(reference);
+        } catch (InvalidSyntaxException e) {
+            return false;
         }
     }
 

@@ -72,6 +72,13 @@ import org.osgi.service.metatype.annotations.Option;
             + "keystore's only private key.", required = false)
     String keystore_alias() default "";
 
+    @AttributeDefinition(name = "TLS material provider", description = "LDAP filter selecting a TLS context "
+            + "provider service that supplies the client key, certificate and trusted CAs instead of the files above, "
+            + "e.g. on Eclipse Kura (kura.service.pid=org.eclipse.kura.ssl.SslManagerService) for Kura's SSL manager "
+            + "or a keystore service. The connection reconnects when the provider's material changes. Empty: the "
+            + "files above.", required = false)
+    String tls_provider_target() default "";
+
     @AttributeDefinition(name = "TLS versions", description = "Comma-separated TLS versions to enable: TLSv1.3 and/or "
             + "TLSv1.2. Older versions are refused.")
     String tls_protocols() default "TLSv1.3,TLSv1.2";

@@ -114,6 +114,8 @@ final class ConnectionSettings {
     final Path keystoreFile;
     final String keystorePassword;
     final String keystoreAlias;
+    /** LDAP filter selecting a TlsContextProvider service for the TLS material, empty for none. */
+    final String tlsProviderTarget;
     final List<String> tlsProtocols;
     final List<String> tlsCipherSuites;
     final boolean hostnameVerification;
@@ -173,6 +175,13 @@ final class ConnectionSettings {
         keystoreFile = path("keystore.file", c.keystore_file());
         keystorePassword = c.keystore_password() == null ? "" : c.keystore_password();
         keystoreAlias = trim(c.keystore_alias());
+        tlsProviderTarget = trim(c.tls_provider_target());
+        if (transport.tls() && !tlsProviderTarget.isEmpty() && (certFile != null || keyFile != null
+                || keystoreFile != null || caFile != null)) {
+            throw new InvalidConfigurationException("tls.provider.target", "takes the whole TLS material (client key, "
+                    + "certificate and trusted CAs) from the provider: leave ca.file, cert.file, key.file and "
+                    + "keystore.file empty");
+        }
         if (transport.tls() && (certFile == null) != (keyFile == null)) {
             throw new InvalidConfigurationException(certFile == null ? "cert.file" : "key.file",
                     "cert.file and key.file must be set together");
@@ -181,9 +190,11 @@ final class ConnectionSettings {
             throw new InvalidConfigurationException("keystore.file",
                     "set either keystore.file or cert.file and key.file, not both");
         }
-        if (transport.needsClientCertificate && certFile == null && keystoreFile == null) {
+        if (transport.needsClientCertificate && certFile == null && keystoreFile == null
+                && tlsProviderTarget.isEmpty()) {
             throw new InvalidConfigurationException("cert.file", "transport " + transport.id
-                    + " authenticates with a device certificate: set cert.file and key.file, or keystore.file");
+                    + " authenticates with a device certificate: set cert.file and key.file, keystore.file, or "
+                    + "tls.provider.target");
         }
         tlsProtocols = list(c.tls_protocols());
         if (transport.tls() && tlsProtocols.isEmpty()) {

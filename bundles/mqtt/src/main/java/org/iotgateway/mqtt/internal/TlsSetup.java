@@ -32,27 +32,30 @@ final class TlsSetup {
      * @throws InvalidConfigurationException naming the setting and file when TLS material or options cannot be used
      */
     static SocketFactory socketFactory(ConnectionSettings s) {
+        return socketFactory(s, null);
+    }
+
+    /**
+     * @param s        the settings
+     * @param provided the context from the TLS context provider selected by {@code tls.provider.target}, or null to
+     *                 build it from the files of the settings
+     * @return the socket factory, see {@link #socketFactory(ConnectionSettings)}; the provided context gets the same
+     *         TLS versions, cipher suites, host name verification, ALPN and proxy handling as one built from files
+     * @throws InvalidConfigurationException naming the setting and file when TLS material or options cannot be used
+     */
+    static SocketFactory socketFactory(ConnectionSettings s, SSLContext provided) {
         HttpProxy proxy = proxy(s);
         if (!s.transport.tls()) {
             return proxy == null ? NoDelaySocketFactory.direct() : new NoDelaySocketFactory(proxy.socketFactory());
         }
         SSLContext context;
-        try {
-            TlsContexts.Builder b = TlsContexts.builder();
-            if (s.caFile != null) {
-                b.trustedCertificates(s.caFile, "ca.file");
-            }
-            if (s.certFile != null) {
-                b.clientCertificate(s.certFile, "cert.file", s.keyFile, "key.file");
-            } else if (s.keystoreFile != null) {
-                char[] password = s.keystorePassword.toCharArray();
-                b.clientKeyStore(s.keystoreFile, password, s.keystoreAlias, KEYSTORE_SETTINGS);
-                java.util.Arrays.fill(password, '\0');
-            }
-            context = b.build();
-        } catch (TlsMaterialException e) {
-            String setting = e.setting() == null ? "tls" : e.setting();
-            throw new InvalidConfigurationException(setting, e.getMessage(), e);
+        if (provided != null) {
+            context = provided;
+        } else if (!s.tlsProviderTarget.isEmpty()) {
+            throw new InvalidConfigurationException("tls.provider.target", "no TLS context provider matches "
+                    + s.tlsProviderTarget);
+        } else {
+            context = fromFiles(s);
         }
         SafeSocketFactory.Builder f = SafeSocketFactory.builder(context).hostnameVerification(s.hostnameVerification);
         try {
@@ -71,6 +74,26 @@ final class TlsSetup {
             f.socketDecorator(WebSocketUpgradeCheck.decorator(s.serverUri(), upgradeHint(s)));
         }
         return f.build();
+    }
+
+    private static SSLContext fromFiles(ConnectionSettings s) {
+        try {
+            TlsContexts.Builder b = TlsContexts.builder();
+            if (s.caFile != null) {
+                b.trustedCertificates(s.caFile, "ca.file");
+            }
+            if (s.certFile != null) {
+                b.clientCertificate(s.certFile, "cert.file", s.keyFile, "key.file");
+            } else if (s.keystoreFile != null) {
+                char[] password = s.keystorePassword.toCharArray();
+                b.clientKeyStore(s.keystoreFile, password, s.keystoreAlias, KEYSTORE_SETTINGS);
+                java.util.Arrays.fill(password, '\0');
+            }
+            return b.build();
+        } catch (TlsMaterialException e) {
+            String setting = e.setting() == null ? "tls" : e.setting();
+            throw new InvalidConfigurationException(setting, e.getMessage(), e);
+        }
     }
 
     /** @return the HTTP proxy of the settings, or null */

@@ -163,7 +163,7 @@ class TransportSettingsTest {
     @Test
     void certificateTransportsNeedCertificatesOrAKeystoreButNotBoth() {
         Map<String, Object> m = base("mqtts-alpn-443");
-        assertInvalid(m, "cert.file", "set cert.file and key.file, or keystore.file");
+        assertInvalid(m, "cert.file", "set cert.file and key.file, keystore.file, or tls.provider.target");
         m.put("keystore.file", "/etc/iot/device.p12");
         assertEquals("/etc/iot/device.p12", settings(m).keystoreFile.toString());
         m.put("cert.file", "/etc/iot/c.pem");

@@ -1,0 +1,7 @@
+/** Compile-only declaration of the Eclipse Kura API package, at the version Kura 5.x exports. Never shipped. */
+@Export
+@Version("1.2.0")
+package org.eclipse.kura.configuration;
+
+import org.osgi.annotation.bundle.Export;
+import org.osgi.annotation.versioning.Version;
