@@ -39,7 +39,7 @@ final class Report {
                         + "(TCP_NODELAY, IoTConnection's default; TLS 1.2/1.3 with hostname verification)\n");
         md.append("- **Load average** (1/5/15 min) before: ").append(loadBefore).append(", after: ").append(loadAfter)
                 .append("; duration ").append(minutes(Duration.between(started, finished))).append('\n');
-        md.append("- **Parameters:** payload ").append(c.payloadBytes()).append(" B, not retained; per cell a warm-up of ")
+        md.append("- **Parameters:** payloads ").append(c.payloads()).append(" B (over 1 KiB: a tenth of the messages per batch), not retained; per cell a warm-up of ")
                 .append(String.format("%,d", c.warmup())).append(" messages per variant, then ").append(c.rounds())
                 .append(" rounds of ").append(String.format("%,d", c.messagesQos0())).append(" (QoS 0) / ")
                 .append(String.format("%,d", c.messagesQos1()))
@@ -52,9 +52,9 @@ final class Report {
                 + "completion). *ratio*: median IoTConnection / median raw Paho [min–max of the per-round ratios]. "
                 + "*no app window*: all messages of a round handed to IoTConnection at once, its own queue and "
                 + "window (W) pacing them.\n\n");
-        md.append("| transport | QoS | window | raw Paho msgs/s | IoTConnection msgs/s | ratio | ≥ ").append(TARGET)
+        md.append("| transport | QoS | payload | window | raw Paho msgs/s | IoTConnection msgs/s | ratio | ≥ ").append(TARGET)
                 .append("× | IoTConnection, no app window, msgs/s | ratio |\n");
-        md.append("|---|---:|---:|---:|---:|---:|:---:|---:|---:|\n");
+        md.append("|---|---:|---:|---:|---:|---:|---:|:---:|---:|---:|\n");
         List<String> failures = new ArrayList<>();
         for (PublishBenchmark.Cell cell : cells) {
             Stats raw = Stats.of(cell.raw());
@@ -62,7 +62,7 @@ final class Report {
             Stats flood = Stats.of(cell.oursNoWindow());
             double ratio = ours.median() / raw.median();
             md.append("| ").append(cell.transport().toUpperCase()).append(" | ").append(cell.qos()).append(" | ")
-                    .append(cell.window()).append(" | ").append(raw.format("%,.0f")).append(" | ")
+                    .append(cell.payloadBytes()).append(" B | ").append(cell.window()).append(" | ").append(raw.format("%,.0f")).append(" | ")
                     .append(ours.format("%,.0f")).append(" | ").append(ratio(ratio, cell.raw(), cell.ours()))
                     .append(" | ").append(ratio >= TARGET ? "yes" : "**no**").append(" | ")
                     .append(flood.format("%,.0f")).append(" | ")
@@ -70,7 +70,7 @@ final class Report {
                             : ratio(flood.median() / raw.median(), cell.raw(), cell.oursNoWindow()))
                     .append(" |\n");
             if (cell.failures() > 0) {
-                failures.add(cell.transport() + " QoS " + cell.qos() + " W " + cell.window() + ": "
+                failures.add(cell.transport() + " QoS " + cell.qos() + " " + cell.payloadBytes() + " B W " + cell.window() + ": "
                         + cell.failureNote());
             }
         }
@@ -89,12 +89,12 @@ final class Report {
                     + "Java threads. The publisher thread also runs the benchmark's own loop and semaphore. "
                     + "*Context switches*: voluntary ones (a thread blocking to wait for another: park, wait, I/O), "
                     + "all threads of the JVM, from /proc/self/task/*/status.\n\n");
-            md.append("| transport | QoS | window | client |");
+            md.append("| transport | QoS | payload | window | client |");
             for (String g : ThreadCpu.GROUPS) {
                 md.append(' ').append(g).append(" |");
             }
             md.append(' ').append(ThreadCpu.JVM_INTERNAL)
-                    .append(" | process | allocated B/msg | context switches/msg |\n|---|---:|---:|---|");
+                    .append(" | process | allocated B/msg | context switches/msg |\n|---|---:|---:|---:|---|");
             for (int i = 0; i < ThreadCpu.GROUPS.size() + 4; i++) {
                 md.append("---:|");
             }
@@ -102,7 +102,7 @@ final class Report {
             for (PublishBenchmark.Cell cell : cells) {
                 for (Map.Entry<String, Map<String, Stats>> v : cell.cpuMicrosPerMessage().entrySet()) {
                     md.append("| ").append(cell.transport().toUpperCase()).append(" | ").append(cell.qos()).append(" | ")
-                            .append(cell.window()).append(" | ").append(v.getKey()).append(" |");
+                            .append(cell.payloadBytes()).append(" B | ").append(cell.window()).append(" | ").append(v.getKey()).append(" |");
                     for (String g : ThreadCpu.GROUPS) {
                         md.append(' ').append(micros(v.getValue().get(g))).append(" |");
                     }
