@@ -26,6 +26,7 @@ import org.iotgateway.api.IoTConnection;
 import org.junit.After;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.InvalidSyntaxException;
+import org.osgi.framework.ServiceEvent;
 import org.osgi.framework.ServiceListener;
 import org.osgi.framework.ServiceReference;
 import org.osgi.framework.ServiceRegistration;
@@ -111,6 +112,19 @@ public abstract class EmulatorTestSupport {
         p.put("queue.drain.frequency", 0.0d);
         p.put("operation.timeout", 10);
         return p;
+    }
+
+    /** Counts the services of that type registered from now on (the listener is removed after the test). */
+    protected AtomicInteger countRegistrations(Class<?> type) throws Exception {
+        AtomicInteger registered = new AtomicInteger();
+        ServiceListener listener = event -> {
+            if (event.getType() == ServiceEvent.REGISTERED) {
+                registered.incrementAndGet();
+            }
+        };
+        context.addServiceListener(listener, "(objectClass=" + type.getName() + ")");
+        listeners.add(listener);
+        return registered;
     }
 
     /** Creates a connection configuration for the emulator and waits until it is CONNECTED. */

@@ -36,8 +36,6 @@ import org.ops4j.pax.exam.junit.PaxExam;
 import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
 import org.ops4j.pax.exam.spi.reactors.PerClass;
 import org.osgi.framework.Bundle;
-import org.osgi.framework.ServiceEvent;
-import org.osgi.framework.ServiceListener;
 import org.osgi.framework.ServiceReference;
 import org.osgi.service.cm.Configuration;
 import org.osgi.service.metatype.AttributeDefinition;
@@ -220,14 +218,7 @@ public class JobsIT extends EmulatorTestSupport {
         String connectionId = unique("jobs-conn");
         connectToEmulator(connectionId);
 
-        AtomicInteger registered = new AtomicInteger();
-        ServiceListener listener = event -> {
-            if (event.getType() == ServiceEvent.REGISTERED) {
-                registered.incrementAndGet();
-            }
-        };
-        context.addServiceListener(listener, "(objectClass=" + JobsService.class.getName() + ")");
-        listeners.add(listener);
+        AtomicInteger registered = countRegistrations(JobsService.class);
 
         // a thing name with a space is not a valid thing name
         createConfiguration(JOBS_FACTORY_PID, jobsProperties("bad thing", connectionId));

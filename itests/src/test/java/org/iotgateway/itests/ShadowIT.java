@@ -30,8 +30,6 @@ import org.ops4j.pax.exam.junit.PaxExam;
 import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
 import org.ops4j.pax.exam.spi.reactors.PerClass;
 import org.osgi.framework.Bundle;
-import org.osgi.framework.ServiceEvent;
-import org.osgi.framework.ServiceListener;
 import org.osgi.framework.ServiceReference;
 import org.osgi.service.cm.Configuration;
 import org.osgi.service.metatype.AttributeDefinition;
@@ -178,14 +176,7 @@ public class ShadowIT extends EmulatorTestSupport {
         String connectionId = unique("shadow-conn");
         connectToEmulator(connectionId);
 
-        AtomicInteger registered = new AtomicInteger();
-        ServiceListener listener = event -> {
-            if (event.getType() == ServiceEvent.REGISTERED) {
-                registered.incrementAndGet();
-            }
-        };
-        context.addServiceListener(listener, "(objectClass=" + ShadowService.class.getName() + ")");
-        listeners.add(listener);
+        AtomicInteger registered = countRegistrations(ShadowService.class);
 
         // a thing name with a space is not a valid thing name
         createConfiguration(SHADOW_FACTORY_PID, shadowProperties("bad thing", connectionId));

@@ -157,13 +157,7 @@ class FaultInjectionTest {
                     () -> distinct(received.get(topic)) >= expected, () -> "(" + distinct(received.get(topic)) + " distinct, first missing "
                             + firstMissing(received.get(topic), expected) + ", subscriber connections " + subscriber.connects.get()
                             + ")\nbroker log (end):\n" + tail(broker.log(), 4000));
-            List<Integer> firstCopies = new ArrayList<>();
-            java.util.Set<Integer> seen = new java.util.HashSet<>();
-            for (int v : received.get(topic)) {
-                if (seen.add(v)) {
-                    firstCopies.add(v);
-                }
-            }
+            List<Integer> firstCopies = firstCopies(received.get(topic));
             for (int i = 0; i < expected; i++) {
                 assertEquals(i, firstCopies.get(i).intValue(), gateways[g] + ": message " + i + " missing or out of order");
             }
@@ -258,13 +252,7 @@ class FaultInjectionTest {
                     () -> "(" + distinct(received.get("killed/stream")) + " distinct)");
         }
         topic = received.get("killed/stream");
-        List<Integer> firstCopies = new ArrayList<>();
-        java.util.Set<Integer> seen = new java.util.HashSet<>();
-        for (int v : topic) {
-            if (seen.add(v)) {
-                firstCopies.add(v);
-            }
-        }
+        List<Integer> firstCopies = firstCopies(topic);
         for (int i = 0; i < total; i++) {
             assertEquals(i, firstCopies.get(i).intValue(), "message " + i + " missing or out of order");
         }
@@ -278,6 +266,11 @@ class FaultInjectionTest {
         } catch (java.io.IOException e) {
             return "";
         }
+    }
+
+    /** @return the values in the order their first copy arrived (later duplicates dropped) */
+    private static List<Integer> firstCopies(List<Integer> values) {
+        return new ArrayList<>(new java.util.LinkedHashSet<>(values));
     }
 
     private static int firstMissing(List<Integer> values, int expected) {
