@@ -7,7 +7,7 @@
  * implemented by applications.
  */
 @Export
-@Version("1.0.0")
+@Version("1.1.0")
 package org.iotgateway.api;
 
 import org.osgi.annotation.bundle.Export;
