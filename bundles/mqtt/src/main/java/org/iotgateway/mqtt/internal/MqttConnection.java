@@ -295,6 +295,9 @@ final class MqttConnection implements IoTConnection {
      * @param payload owned by the connection from now on: never modified, never handed to the caller
      */
     private void accept(String topic, byte[] payload, QoS qos, boolean retain, CompletableFuture<Void> future) {
+        List<SpooledMessage> batch;
+        MqttAsyncClient target;
+        PublishListener listener;
         synchronized (lock) {
             if (closed) {
                 throw new ConnectionClosedException("connection '" + settings.connectionId + "' is closed");
@@ -332,8 +335,21 @@ final class MqttConnection implements IoTConnection {
                 return;
             }
             waiting.put(entry.sequence(), future);
+            // Usually nobody is sending: take the sending role and the entry in this same lock round instead of
+            // locking again in pump(). Otherwise the holder of sendLock sends it (also when re-entered from a send).
+            if (sendLock.isHeldByCurrentThread() || !sendLock.tryLock()) {
+                return;
+            }
+            batch = new ArrayList<>(1);
+            takeLocked(batch);
+            if (batch.isEmpty()) {
+                sendLock.unlock();
+                return;
+            }
+            target = client;
+            listener = publishListener;
         }
-        pump();
+        sendHoldingSendLock(batch, target, listener);
     }
 
     @Override
@@ -516,16 +532,44 @@ final class MqttConnection implements IoTConnection {
      */
     private void pump() {
         if (sendLock.isHeldByCurrentThread()) {
-            return; // re-entered from a send: the loop below picks the work up
+            return; // re-entered from a send: the loop in sendHoldingSendLock picks the work up
         }
         List<SpooledMessage> batch = new ArrayList<>();
+        MqttAsyncClient target;
+        PublishListener listener;
+        synchronized (lock) {
+            if (!sendLock.tryLock()) {
+                return;
+            }
+            takeLocked(batch);
+            if (batch.isEmpty()) {
+                sendLock.unlock();
+                return;
+            }
+            target = client;
+            listener = publishListener;
+        }
+        sendHoldingSendLock(batch, target, listener);
+    }
+
+    /**
+     * Sends a batch taken under {@code lock} by the holder of {@code sendLock}, then takes and sends more until
+     * nothing is left, and releases {@code sendLock} under {@code lock}. Call without holding {@code lock}.
+     */
+    private void sendHoldingSendLock(List<SpooledMessage> batch, MqttAsyncClient target, PublishListener listener) {
         while (true) {
-            MqttAsyncClient target;
-            PublishListener listener;
-            synchronized (lock) {
-                if (!sendLock.isHeldByCurrentThread() && !sendLock.tryLock()) {
-                    return;
+            for (SpooledMessage m : batch) {
+                try {
+                    target.publish(m.topic(), new OutgoingMessage(m), m, listener);
+                } catch (MqttException | RuntimeException e) {
+                    LOG.warn("Connection '{}': Paho refused a publish ({}); reconnecting", id(), e.toString());
+                    final int gen = listener.generation;
+                    final MqttAsyncClient refused = target;
+                    control.execute(() -> connectionLost(gen, refused, e));
+                    break; // the rest was counted in flight; the reconnect rewinds it
                 }
+            }
+            synchronized (lock) {
                 batch.clear();
                 takeLocked(batch);
                 if (batch.isEmpty()) {
@@ -535,17 +579,13 @@ final class MqttConnection implements IoTConnection {
                 target = client;
                 listener = publishListener;
             }
-            for (SpooledMessage m : batch) {
-                try {
-                    target.publish(m.topic(), new OutgoingMessage(m), m, listener);
-                } catch (MqttException | RuntimeException e) {
-                    LOG.warn("Connection '{}': Paho refused a publish ({}); reconnecting", id(), e.toString());
-                    final int gen = listener.generation;
-                    control.execute(() -> connectionLost(gen, target, e));
-                    break; // the rest was counted in flight; the reconnect rewinds it
-                }
-            }
         }
+    }
+
+    /** @return whether {@link #takeLocked} would take an entry now. Caller holds lock. */
+    private boolean sendableLocked() {
+        return sessionReady && client != null && inflight < settings.maxInflight && (!draining || drainCredit > 0)
+                && spool.hasNext();
     }
 
     /** Takes the entries that may be sent now into the batch. Caller holds lock and sendLock. */
@@ -601,6 +641,7 @@ final class MqttConnection implements IoTConnection {
 
     private void delivered(int gen, long seq) {
         CompletableFuture<Void> future;
+        boolean more;
         synchronized (lock) {
             if (gen != generation) {
                 return; // a previous connection's late ack; the entry was rewound and is resent
@@ -608,11 +649,16 @@ final class MqttConnection implements IoTConnection {
             inflight--;
             spool.remove(seq);
             future = waiting.remove(seq);
+            // Only pump when an entry waits for the slot this ack freed (a flood, a drain). When the app keeps its
+            // own window, nothing does, and Paho's callback thread saves a lock round and an allocation per ack.
+            more = sendableLocked();
         }
         if (future != null) {
             future.complete(null);
         }
-        pump();
+        if (more) {
+            pump();
+        }
     }
 
     private void drainTick() {
