@@ -26,7 +26,7 @@ import org.slf4j.LoggerFactory;
  * Publish throughput of {@code IoTConnection} against raw Paho {@code MqttAsyncClient}, and heap retained per idle
  * connection, against one local mosquitto started for the run. Writes the results to {@code bench/RESULTS.md}.
  * <p>
- * Run with {@code mvn -B -f bench/pom.xml -Pbench verify} (see {@code bench/README.md}); parameters are system
+ * Run with {@code mvn -B -pl bench -am -Pbench verify -DskipTests} (see {@code bench/README.md}); parameters are system
  * properties {@code bench.*} (the pom passes them on).
  * <p>
  * Method, per cell (transport x QoS x window W): one raw Paho client ({@code maxInflight = W}) and one

@@ -178,7 +178,7 @@ final class Report {
             md.append(preamble);
         } else {
             md.append("# Benchmark results\n\n");
-            md.append("Written by `mvn -B -f bench/pom.xml -Pbench verify` (see [README.md](README.md) for the method); "
+            md.append("Written by `mvn -B -pl bench -am -Pbench verify -DskipTests` (see [README.md](README.md) for the method); "
                     + "newest run first, the last ").append(KEEP_RUNS).append(" runs kept. Target: IoTConnection ≥ ")
                     .append(TARGET).append("× raw Paho in every cell. The machine is shared and has few cores: "
                             + "compare min–max ranges, not single numbers.\n\n");
