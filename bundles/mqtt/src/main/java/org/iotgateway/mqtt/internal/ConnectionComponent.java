@@ -20,6 +20,7 @@ import org.iotgateway.api.MessageListener;
 import org.iotgateway.api.QoS;
 import org.iotgateway.api.tls.TlsContextProvider;
 import org.iotgateway.mqtt.internal.spool.Spool;
+import org.iotgateway.tls.Pkcs11Keys;
 import org.iotgateway.tls.TlsMaterialException;
 import org.osgi.annotation.bundle.Capability;
 import org.osgi.framework.BundleContext;
@@ -108,6 +109,7 @@ public final class ConnectionComponent {
         synchronized (lock) {
             stopped = stopWaiting();
             shutdown();
+            Pkcs11Keys.release(this);
             context = null;
         }
         awaitStopped(stopped);
@@ -121,9 +123,9 @@ public final class ConnectionComponent {
         String pid = String.valueOf(properties.get(Constants.SERVICE_PID));
         ConnectionSettings settings = null;
         SocketFactory socketFactory;
+        SSLContext provided = null;
         try {
             settings = ConnectionSettings.from(config);
-            SSLContext provided = null;
             if (settings.transport.tls() && !settings.tlsProviderTarget.isEmpty()) {
                 ServiceReference<TlsContextProvider> ref = selectTlsProvider(settings.tlsProviderTarget);
                 if (ref == null) {
@@ -137,16 +139,26 @@ public final class ConnectionComponent {
                 tlsProviderInUse = ref;
                 tlsGenerationInUse = ref.getProperty(TlsContextProvider.GENERATION);
             }
-            socketFactory = TlsSetup.socketFactory(settings, provided);
+            socketFactory = TlsSetup.socketFactory(settings, provided, this);
         } catch (InvalidConfigurationException e) {
             shutdown();
-            if (settings != null && e.getCause() instanceof TlsMaterialException) {
+            Pkcs11Keys.release(this);
+            if (settings != null && e.getCause() instanceof TlsMaterialException
+                    && !((TlsMaterialException) e.getCause()).recheckable()) {
+                // a PIN the token refused: every retry counts against the token's retry limit
+                stopWaiting();
+                LOG.error("Connection configuration {} ('{}'): {}; no IoTConnection registered, waiting for a "
+                        + "configuration change", pid, settings.connectionId, e.getMessage());
+            } else if (settings != null && e.getCause() instanceof TlsMaterialException) {
                 awaitMaterial(config, properties, pid, settings, e, (TlsMaterialException) e.getCause());
             } else {
                 stopWaiting();
                 LOG.error("Connection configuration {} is invalid, no IoTConnection registered: {}", pid, e.getMessage());
             }
             return;
+        }
+        if (settings.pkcs11Library == null || !settings.transport.tls() || provided != null) {
+            Pkcs11Keys.release(this);
         }
         if (stopWaiting() != null) {
             LOG.info("Connection configuration {} ('{}'): the TLS material is usable now", pid, settings.connectionId);
@@ -161,6 +173,7 @@ public final class ConnectionComponent {
                 LOG.error("Connection configuration {} ('{}'): cannot open the offline queue ({}): {}; no IoTConnection registered",
                         pid, settings.connectionId, property, e.getMessage());
                 shutdown();
+                Pkcs11Keys.release(this);
                 return;
             }
         }
