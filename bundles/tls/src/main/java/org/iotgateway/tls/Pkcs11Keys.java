@@ -135,7 +135,8 @@ public final class Pkcs11Keys {
             return token + " of PKCS#11 library " + library;
         }
 
-        void wipe() {
+        /** Overwrites this request's copy of the PIN; call when the context is built. */
+        public void wipe() {
             Arrays.fill(pin, '\0');
         }
     }

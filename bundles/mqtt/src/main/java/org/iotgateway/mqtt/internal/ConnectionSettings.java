@@ -205,8 +205,8 @@ final class ConnectionSettings {
         if (transport.tls() && !tlsProviderTarget.isEmpty() && (certFile != null || keyFile != null
                 || keystoreFile != null || caFile != null || pkcs11Library != null)) {
             throw new InvalidConfigurationException("tls.provider.target", "takes the whole TLS material (client key, "
-                    + "certificate and trusted CAs) from the provider: leave ca.file, cert.file, key.file, "
-                    + "keystore.file and pkcs11.library empty");
+                    + "certificate and trusted CAs) from the provider: leave ca.file, cert.file, key.file and "
+                    + "keystore.file empty, and pkcs11.library too");
         }
         if (transport.tls() && pkcs11Library == null && (certFile == null) != (keyFile == null)) {
             throw new InvalidConfigurationException(certFile == null ? "cert.file" : "key.file",

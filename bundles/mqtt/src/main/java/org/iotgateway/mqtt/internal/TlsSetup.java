@@ -89,6 +89,7 @@ final class TlsSetup {
     }
 
     private static SSLContext fromFiles(ConnectionSettings s, Object owner) {
+        Pkcs11Keys.Request request = null;
         try {
             TlsContexts.Builder b = TlsContexts.builder();
             if (s.caFile != null) {
@@ -96,7 +97,7 @@ final class TlsSetup {
             }
             if (s.pkcs11Library != null) {
                 char[] pin = s.pkcs11Pin.toCharArray();
-                Pkcs11Keys.Request request = new Pkcs11Keys.Request(s.pkcs11Library, s.pkcs11Slot, s.pkcs11TokenLabel,
+                request = new Pkcs11Keys.Request(s.pkcs11Library, s.pkcs11Slot, s.pkcs11TokenLabel,
                         pin, s.pkcs11KeyLabel);
                 java.util.Arrays.fill(pin, '\0');
                 b.clientPkcs11(request, s.certFile, "cert.file", owner);
@@ -111,6 +112,10 @@ final class TlsSetup {
         } catch (TlsMaterialException e) {
             String setting = e.setting() == null ? "tls" : e.setting();
             throw new InvalidConfigurationException(setting, e.getMessage(), e);
+        } finally {
+            if (request != null) {
+                request.wipe();
+            }
         }
     }
 
