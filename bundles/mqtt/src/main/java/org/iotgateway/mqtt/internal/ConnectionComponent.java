@@ -104,11 +104,11 @@ public final class ConnectionComponent {
     }
 
     @Deactivate
-    void deactivate() {
+    void deactivate(int reason) {
         TlsMaterialWait stopped;
         synchronized (lock) {
             stopped = stopWaiting();
-            shutdown();
+            shutdown(deactivationReason(reason));
             Pkcs11Keys.release(this);
             context = null;
         }
@@ -132,7 +132,7 @@ public final class ConnectionComponent {
                     LOG.warn("Connection configuration {} ('{}'): waiting for a TLS context provider matching "
                             + "tls.provider.target {}; no IoTConnection registered until one appears", pid,
                             settings.connectionId, settings.tlsProviderTarget);
-                    shutdown();
+                    shutdown("is waiting for a TLS context provider matching tls.provider.target");
                     return;
                 }
                 provided = tlsContext(ref, settings);
@@ -141,7 +141,7 @@ public final class ConnectionComponent {
             }
             socketFactory = TlsSetup.socketFactory(settings, provided, this);
         } catch (InvalidConfigurationException e) {
-            shutdown();
+            shutdown("was closed: its new configuration is not usable");
             Pkcs11Keys.release(this);
             if (settings != null && e.getCause() instanceof TlsMaterialException
                     && !((TlsMaterialException) e.getCause()).recheckable()) {
@@ -172,7 +172,7 @@ public final class ConnectionComponent {
                 String property = settings.storage == ConnectionSettings.Storage.DISK ? "queue.directory" : "queue.storage";
                 LOG.error("Connection configuration {} ('{}'): cannot open the offline queue ({}): {}; no IoTConnection registered",
                         pid, settings.connectionId, property, e.getMessage());
-                shutdown();
+                shutdown("was closed: its offline queue cannot be opened");
                 Pkcs11Keys.release(this);
                 return;
             }
@@ -345,7 +345,25 @@ public final class ConnectionComponent {
         }
     }
 
-    private void shutdown() {
+    /** Component deactivation reasons (Declarative Services 1.1, {@code ComponentConstants}). */
+    static String deactivationReason(int reason) {
+        switch (reason) {
+            case 1:
+                return "was closed: its component was disabled";
+            case 3:
+                return "was closed: its configuration changed and the component restarts";
+            case 4:
+                return "was closed: its configuration was deleted";
+            case 5:
+                return "was closed: its component was disposed";
+            case 6:
+                return "was closed: its bundle stopped";
+            default:
+                return "was closed";
+        }
+    }
+
+    private void shutdown(String why) {
         if (registration != null) {
             try {
                 registration.unregister();
@@ -355,7 +373,7 @@ public final class ConnectionComponent {
             registration = null;
         }
         if (connection != null) {
-            connection.close();
+            connection.close(why);
             connection = null;
         }
     }
