@@ -101,7 +101,7 @@ class Pkcs11Test {
     @AfterEach
     void close() {
         connections.forEach(MqttConnection::close);
-        components.forEach(ConnectionComponent::deactivate);
+        components.forEach(c -> c.deactivate(4));
     }
 
     private Map<String, Object> config(Token token, String keyLabel) {
@@ -434,7 +434,7 @@ class Pkcs11Test {
             component.modified(ConfigProxy.connection(properties), properties);
             Conditions.await("service", WAIT, () -> bundle.live().size() == 1, log::text);
             exchange((IoTConnection) bundle.live().get(0).service, "p11/absent");
-            component.deactivate();
+            component.deactivate(4);
             components.remove(component);
             assertNotNull(bundle.registrations.get(0));
             assertTrue(bundle.live().isEmpty());
