@@ -45,6 +45,9 @@ import org.iotgateway.api.IoTConnection;
 import org.iotgateway.api.IoTException;
 import org.iotgateway.api.IoTMessage;
 import org.iotgateway.api.MessageListener;
+import org.iotgateway.api.MqttReason;
+import org.iotgateway.api.MqttVersion;
+import org.iotgateway.api.NegotiatedSettings;
 import org.iotgateway.api.NotConnectedException;
 import org.iotgateway.api.OperationTimeoutException;
 import org.iotgateway.api.PayloadTooLargeException;
@@ -878,7 +881,8 @@ final class MqttConnection implements IoTConnection {
             c.connect(options, null, new IMqttActionListener() {
                 @Override
                 public void onSuccess(IMqttToken token) {
-                    control.execute(() -> connected(gen, c));
+                    boolean sessionPresent = token.getSessionPresent();
+                    control.execute(() -> connected(gen, c, sessionPresent));
                 }
 
                 @Override
@@ -917,7 +921,7 @@ final class MqttConnection implements IoTConnection {
         return o;
     }
 
-    private void connected(int gen, MqttAsyncClient c) {
+    private void connected(int gen, MqttAsyncClient c, boolean sessionPresent) {
         synchronized (lock) {
             if (gen != generation || client != c || closed) {
                 return;
@@ -925,8 +929,9 @@ final class MqttConnection implements IoTConnection {
             cancel(connectWatchdog);
             connectWatchdog = null;
             connectedAtNanos = System.nanoTime();
-            LOG.info("Connection '{}': connected to {}", settings.connectionId, settings.serverUri());
-            setStateLocked(ConnectionState.CONNECTED, null);
+            LOG.info("Connection '{}': connected to {}{}", settings.connectionId, settings.serverUri(),
+                    sessionPresent ? " (session resumed)" : "");
+            setStateLocked(ConnectionState.CONNECTED, null, negotiated311(settings, sessionPresent), null);
             final Backoff b = backoff;
             stableTask = control.schedule(() -> {
                 synchronized (lock) {
@@ -944,9 +949,50 @@ final class MqttConnection implements IoTConnection {
             if (gen != generation || client != c || closed) {
                 return;
             }
-            LOG.warn("Connection '{}': connecting to {} failed: {}", settings.connectionId, settings.serverUri(), describe(cause));
+            MqttReason refused = connackReason(cause);
+            LOG.warn("Connection '{}': connecting to {} failed: {}{}", settings.connectionId, settings.serverUri(), describe(cause),
+                    refused == null ? "" : " (CONNACK " + refused + ")");
             dropClientLocked();
-            scheduleReconnectLocked(cause);
+            scheduleReconnectLocked(cause, refused);
+        }
+    }
+
+    /**
+     * The settings in force on an MQTT 3.1.1 connection: the broker announces nothing in its CONNACK
+     * but session present, so everything else is what we asked for or the protocol's default.
+     */
+    static NegotiatedSettings negotiated311(ConnectionSettings s, boolean sessionPresent) {
+        return NegotiatedSettings.builder(MqttVersion.MQTT_3_1_1, s.clientId)
+                .keepAlive(Duration.ofSeconds(s.keepAliveSeconds))
+                .sessionPresent(sessionPresent)
+                // 3.1.1 has no expiry: a clean session ends with the connection, another one never expires
+                .sessionExpirySeconds(s.cleanSession ? 0 : 0xFFFF_FFFFL)
+                .build();
+    }
+
+    /**
+     * @param cause why a connect failed
+     * @return the MQTT 5 reason code of the same meaning as the MQTT 3.1.1 CONNACK return code that
+     *         refused it (Paho reports return codes 1 to 5 as the exception's reason code), or
+     *         {@code null} when the broker did not refuse with a CONNACK
+     */
+    static MqttReason connackReason(Throwable cause) {
+        if (!(cause instanceof MqttException)) {
+            return null;
+        }
+        switch (((MqttException) cause).getReasonCode()) {
+            case MqttException.REASON_CODE_INVALID_PROTOCOL_VERSION: // 1: unacceptable protocol version
+                return new MqttReason(0x84, null);
+            case MqttException.REASON_CODE_INVALID_CLIENT_ID: // 2: identifier rejected
+                return new MqttReason(0x85, null);
+            case MqttException.REASON_CODE_BROKER_UNAVAILABLE: // 3: server unavailable
+                return new MqttReason(0x88, null);
+            case MqttException.REASON_CODE_FAILED_AUTHENTICATION: // 4: bad user name or password
+                return new MqttReason(0x86, null);
+            case MqttException.REASON_CODE_NOT_AUTHORIZED: // 5: not authorized
+                return new MqttReason(0x87, null);
+            default:
+                return null;
         }
     }
 
@@ -1004,10 +1050,14 @@ final class MqttConnection implements IoTConnection {
     }
 
     private void scheduleReconnectLocked(Throwable cause) {
+        scheduleReconnectLocked(cause, null);
+    }
+
+    private void scheduleReconnectLocked(Throwable cause, MqttReason reason) {
         if (closed) {
             return;
         }
-        setStateLocked(ConnectionState.DISCONNECTED, cause);
+        setStateLocked(ConnectionState.DISCONNECTED, cause, null, reason);
         long delay = backoff.nextDelayMillis();
         LOG.info("Connection '{}': reconnecting in {} ms (attempt {})", settings.connectionId, delay, backoff.attempts());
         reconnectTask = control.schedule(this::connectAttempt, delay, TimeUnit.MILLISECONDS);
@@ -1079,7 +1129,8 @@ final class MqttConnection implements IoTConnection {
             settings = newSettings;
             socketFactory = newSocketFactory;
             backoff = new Backoff(newSettings.backoffBaseMillis, newSettings.backoffMaxMillis);
-            setStateLocked(ConnectionState.DISCONNECTED, null);
+            setStateLocked(ConnectionState.DISCONNECTED, new IoTException("the configuration of connection '"
+                    + newSettings.connectionId + "' changed; reconnecting with the new settings"));
             reconnectTask = control.schedule(this::connectAttempt, 0, TimeUnit.MILLISECONDS);
         }
         if (old != null) {
@@ -1128,10 +1179,22 @@ final class MqttConnection implements IoTConnection {
     }
 
     /**
-     * Closes for good: disconnects cleanly, closes the spool (a disk spool keeps its entries for the
-     * next start) and fails every waiting stage with {@link ConnectionClosedException}.
+     * Closes for good, closed by the application; see {@link #close(String)}.
      */
     void close() {
+        close("was closed by the application");
+    }
+
+    /**
+     * Closes for good: disconnects cleanly, closes the spool (a disk spool keeps its entries for the
+     * next start) and fails every waiting stage with {@link ConnectionClosedException}. State
+     * listeners receive {@code DISCONNECTION} (or {@code CONNECTION_FAILURE} when an attempt was
+     * under way), with a {@link ConnectionClosedException} naming {@code why}, then {@code STOPPED};
+     * nothing after that.
+     *
+     * @param why how it ended, after "connection 'id' ", for example "was closed: its configuration was deleted"
+     */
+    void close(String why) {
         MqttAsyncClient c;
         Spool s;
         List<CompletableFuture<Void>> pending;
@@ -1163,7 +1226,13 @@ final class MqttConnection implements IoTConnection {
             filters.clear();
             persistent = settings.storage == ConnectionSettings.Storage.DISK;
             serverUri = settings.serverUri();
-            setStateLocked(ConnectionState.CLOSED, null);
+            ConnectionClosedException stop = new ConnectionClosedException("connection '" + settings.connectionId
+                    + "' " + why);
+            if (state == ConnectionState.CONNECTED || state == ConnectionState.CONNECTING) {
+                // the last attempt or connection ends first, as it would without the close
+                setStateLocked(ConnectionState.DISCONNECTED, stop);
+            }
+            setStateLocked(ConnectionState.CLOSED, stop);
         }
         boolean wasConnected = c != null && c.isConnected();
         if (c != null) {
@@ -1196,18 +1265,32 @@ final class MqttConnection implements IoTConnection {
     // ------------------------------------------------------------------ state and inbound messages
 
     private void setStateLocked(ConnectionState next, Throwable cause) {
+        setStateLocked(next, cause, null, null);
+    }
+
+    /**
+     * Changes the state and queues the event for the state listeners: one serial executor delivers
+     * every event of the connection, in the order of the changes, each to every listener, on a pool
+     * thread (never Paho's or the control thread).
+     *
+     * @param negotiated the settings in force, for the change to CONNECTED
+     * @param reason     the broker's CONNACK or DISCONNECT reason, if it sent one
+     */
+    private void setStateLocked(ConnectionState next, Throwable cause, NegotiatedSettings negotiated, MqttReason reason) {
         ConnectionState previous = state;
         if (previous == next) {
             return;
         }
         state = next;
-        ConnectionStateEvent event = new ConnectionStateEvent(settings.connectionId, previous, next, cause, Instant.now());
+        ConnectionStateEvent event = new ConnectionStateEvent(settings.connectionId, previous, next, cause, Instant.now(),
+                negotiated, reason);
         stateEvents.execute(() -> {
             for (ConnectionStateListener l : stateListeners) {
                 try {
                     l.stateChanged(event);
-                } catch (RuntimeException e) {
-                    LOG.error("Connection '{}': state listener {} threw", event.connectionId(), l, e);
+                } catch (Throwable e) {
+                    // whatever one listener does, the others still get this event and the ones after it
+                    LOG.error("Connection '{}': state listener {} threw on {}", event.connectionId(), l, event.type(), e);
                 }
             }
         });
