@@ -126,6 +126,7 @@ public final class PublishBenchmark {
         byte[] payload = new byte[config.payloadBytes()];
         new Random(42).nextBytes(payload);
         List<LatencyBenchmark.Result> latencies = new ArrayList<>();
+        List<String> latencyFailures = new ArrayList<>();
         QueueBenchmark.Result queue = null;
 
         List<IdleHeap.Result> idle = new ArrayList<>();
@@ -185,9 +186,20 @@ public final class PublishBenchmark {
                         for (int size : config.payloads()) {
                             for (int q : config.qos()) {
                                 for (Publisher pub : List.<Publisher>of(raw, ours)) {
-                                    LatencyBenchmark.Result r = LatencyBenchmark.measure(pub, uri(isTls, host, port),
-                                            rawSocketFactory(isTls ? tls : null), transport, q, size, config.latencyRate(),
-                                            config.latencySeconds());
+                                    LatencyBenchmark.Result r;
+                                    try {
+                                        r = LatencyBenchmark.measure(pub, uri(isTls, host, port),
+                                                rawSocketFactory(isTls ? tls : null), transport, q, size,
+                                                config.latencyRate(), config.latencySeconds());
+                                    } catch (Exception e) {
+                                        // one failed latency run must not lose the rest of the run's results
+                                        LOG.warn("latency {} QoS {} {} B {} failed: {}", transport, q, size, pub.label(),
+                                                e.toString());
+                                        latencyFailures.add(transport + " QoS " + q + " " + size + " B " + pub.label()
+                                                + ": " + e);
+                                        pause();
+                                        continue;
+                                    }
                                     LOG.info("latency {} QoS {} {} B {}: p50 {} us, p99 {} us, {} of {} received", transport, q,
                                             size, pub.label(), Math.round(r.p50()), Math.round(r.p99()), r.received(), r.sent());
                                     latencies.add(r);
@@ -213,6 +225,9 @@ public final class PublishBenchmark {
             section += "### End-to-end latency at a fixed rate\n\n"
                     + LatencyBenchmark.describe(config.latencyRate(), config.latencySeconds()) + " Target: IoTConnection "
                     + "within 10% of raw Paho.\n\n" + LatencyBenchmark.table(latencies) + "\n";
+        }
+        if (!latencyFailures.isEmpty()) {
+            section += "Latency runs that failed: " + String.join("; ", latencyFailures) + ".\n\n";
         }
         if (queue != null) {
             section += QueueBenchmark.section(queue, config.payloadBytes());
