@@ -109,7 +109,7 @@ cpu_ms() {
 # thread_cpu: "<ticks> <thread name>" per thread of the JVM (names as the kernel keeps them: 15 characters)
 thread_cpu() {
   for t in /proc/$pid/task/*; do
-    printf '%s %s\n' "$(awk '{print $14 + $15}' "$t/stat" 2>/dev/null || echo 0)" "$(tr ' ' '_' < "$t/comm" 2>/dev/null)"
+    printf '%s %s\n' "$(awk '{print $14 + $15}' "$t/stat" 2>/dev/null || echo 0)" "$(cat "$t/comm" 2>/dev/null | tr ' ' '_')"
   done
 }
 status_kb() {
@@ -231,7 +231,7 @@ EOT
 for f in distribution/target/gateway/bundle/iotgw-*.jar; do
   echo "| \`$(basename "$f")\` | $(awk -v b="$(wc -c < "$f")" 'BEGIN {printf "%.0f KB", b / 1024}') |"
 done
-for f in kura-dp/target/*.dp; do
+for f in kura-dp/target/iotgw-kura-*.dp; do
   [ -f "$f" ] && echo "| \`$(basename "$f")\` (Kura deployment package) | $(awk -v b="$(wc -c < "$f")" 'BEGIN {printf "%.2f MB", b / 1048576}') |"
 done
 exit 0

@@ -119,8 +119,8 @@ final class Report {
         if (!idle.isEmpty()) {
             md.append("### Heap retained per idle connection\n\n");
             md.append(c.idleConnections()).append(" connected idle clients of one kind at a time (keep-alive 30 s, "
-                    + "window 20; TLS: one SSLContext per client, as with per-device credentials): used heap after "
-                    + "full GCs with them open minus before opening them, divided by their number; median [min–max] "
+                    + "window 20; TLS: one SSLContext per client, as with per-device credentials): live heap after "
+                    + "full GCs (what the collection left in the heap pools) with them open minus before opening them, divided by their number; median [min–max] "
                     + "over ").append(c.idleRepeats()).append(" repeats. Threads counted the same way.\n\n");
             md.append("| transport | client | heap per idle connection | threads per idle connection |\n");
             md.append("|---|---|---:|---:|\n");
