@@ -38,21 +38,15 @@ public final class Pkcs11Settings {
      * @param tokenLabel value of {@value Pkcs11Keys#TOKEN_LABEL}
      * @param pin value of {@value Pkcs11Keys#PIN}
      * @param keyLabel value of {@value Pkcs11Keys#KEY_LABEL}
-     * @param otherKeySetting the name of another private key setting that is set in the same configuration (for
-     *        example {@code key.file} or {@code keystore.file}), or null
      * @return the settings, or null when {@code library} is empty
-     * @throws TlsMaterialException naming the setting: a value that cannot be right (see
-     *         {@link Pkcs11Keys#validate}), or another private key source configured too (named by
-     *         {@code otherKeySetting})
+     * @throws TlsMaterialException naming the setting, for a value that cannot be right (see
+     *         {@link Pkcs11Keys#validate}); a configuration that also names another private key is refused by the
+     *         caller with {@link #conflict(String)}
      */
-    public static Pkcs11Settings of(String library, long slot, String tokenLabel, String pin, String keyLabel,
-            String otherKeySetting) {
+    public static Pkcs11Settings of(String library, long slot, String tokenLabel, String pin, String keyLabel) {
         String lib = library == null ? "" : library.trim();
         if (lib.isEmpty()) {
             return null;
-        }
-        if (otherKeySetting != null) {
-            throw Origin.setting(otherKeySetting, null).fail(Reason.UNSUPPORTED, conflict(otherKeySetting));
         }
         Path path;
         try {

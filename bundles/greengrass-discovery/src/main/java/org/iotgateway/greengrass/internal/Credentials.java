@@ -102,8 +102,11 @@ final class Credentials {
     static Pkcs11Settings pkcs11(String library, long slot, String tokenLabel, String pin, String keyLabel,
             String keyFile, String keystoreFile) {
         String other = !blank(keyFile) ? KEY_FILE : !blank(keystoreFile) ? KEYSTORE_FILE : null;
+        if (!blank(library) && other != null) {
+            throw new InvalidConfigurationException(other, Pkcs11Settings.conflict(other));
+        }
         try {
-            return Pkcs11Settings.of(library, slot, tokenLabel, pin, keyLabel, other);
+            return Pkcs11Settings.of(library, slot, tokenLabel, pin, keyLabel);
         } catch (TlsMaterialException e) {
             throw new InvalidConfigurationException(e.setting(), e.getMessage(), e);
         }

@@ -395,7 +395,9 @@ class Pkcs11DiscoveryTest {
         assertEquals("key.file", invalidProperty(keyFile));
         InvalidConfigurationException e = assertThrows(InvalidConfigurationException.class,
                 () -> Support.discoverySettings(keyFile));
-        assertContains(e.getMessage(), "pkcs11.library (key in a PKCS#11 token) and key.file both name a private key");
+        // word for word the connection's message
+        assertEquals("key.file: pkcs11.library (key in a PKCS#11 token) and key.file both name a private key: set one "
+                + "of them", e.getMessage());
 
         Map<String, Object> keystore = properties(Token.MAIN, "device");
         keystore.put("keystore.file", dir.resolve("device.p12").toString());
