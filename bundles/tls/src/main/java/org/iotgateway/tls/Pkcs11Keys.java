@@ -55,7 +55,9 @@ import org.slf4j.LoggerFactory;
  * class copy and of every other copy (bundles embed this package privately, so the connection and Greengrass discovery
  * each have their own copy, sharing the registered provider and the token's login state). Which copies use a token is
  * kept on the registered provider itself ({@value #USERS_PROPERTY}, a set of JDK strings), changed under the lock of
- * the JDK's base SunPKCS11 provider that every copy shares.
+ * the JDK's base SunPKCS11 provider that every copy shares. A token another copy signs with is never logged out to
+ * check a PIN (a logout invalidates every key handle of the token): that PIN is checked when the token is next
+ * logged in to.
  *
  * <p>A token label is resolved to its slot by asking the provider for slot and token information; the JDK offers no
  * public API for the token label, so this reads the provider's {@code showInfo} diagnostics, captured for the calling
@@ -276,9 +278,16 @@ public final class Pkcs11Keys {
             }
             byte[] digest = digest(request.pin);
             if (entry.pinDigest == null || !MessageDigest.isEqual(entry.pinDigest, digest)) {
-                // the token may be logged in (by another user in this process) with a different PIN: log out so the
-                // login below really checks this PIN
-                logout(entry);
+                if (signingElsewhere(entry)) {
+                    // another bundle's copy of this class signs with the token: logging out would invalidate its key
+                    // handles (tokens drop the handles of private objects at logout), so the login below checks the
+                    // PIN only if the token is not logged in; once the last user is gone, it is checked again
+                    LOG.debug("{}: in use by another bundle, not logged out to check the PIN", entry.description);
+                } else {
+                    // the token may be logged in (by another user in this process) with a different PIN: log out so
+                    // the login below really checks this PIN
+                    logout(entry);
+                }
             }
             LOGIN_REQUESTS.incrementAndGet();
             try {
@@ -338,6 +347,16 @@ public final class Pkcs11Keys {
         }
         logout(entry);
         return true;
+    }
+
+    /** @return whether another copy of this class has a user of the entry's token */
+    private static boolean signingElsewhere(Entry entry) {
+        for (String user : users(entry.provider)) {
+            if (!user.equals(COPY_ID)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** @return the ids of the class copies using the provider's token, shared by every copy through the provider */

@@ -89,6 +89,20 @@ class Pkcs11KeysCopiesTest {
         PrivateKey secondKey = (PrivateKey) second.getClass().getMethod("key").invoke(second);
         assertTrue(signs(first.key()) && signs(secondKey));
 
+        // a configuration of the second copy with another PIN does not log the token out under the first copy's
+        // user (a logout invalidates the token's key handles)
+        Object other = request2.getConstructor(Path.class, long.class, String.class, char[].class, String.class)
+                .newInstance(hsm.libraryPath(), -1L, Token.MAIN.label, "0000-other".toCharArray(), "shared");
+        Object otherOwner = new Object();
+        try {
+            load2.invoke(null, other, otherOwner);
+        } catch (java.lang.reflect.InvocationTargetException e) {
+            // refused or not: either way the first copy's key must keep working
+        }
+        assertTrue(signs(first.key()), "a PIN check of the other copy logged the token out");
+        release2.invoke(null, otherOwner);
+        assertTrue(signs(first.key()) && signs(secondKey));
+
         // the first copy's last user goes (e.g. its configuration is deleted): the second copy still signs
         Pkcs11Keys.release(connection);
         assertTrue(signs(secondKey), "the token was logged out under the other copy's user");
