@@ -82,6 +82,8 @@ abstract class EmulatorTestBase {
         Map<String, Object> m = new HashMap<>();
         m.put("connection.id", clientId);
         m.put("transport", "tcp");
+        // the second surefire execution runs the whole suite again over MQTT 5
+        m.put("mqtt.version", System.getProperty("iotgw.test.mqtt.version", "3.1.1"));
         m.put("endpoint", emulator.host());
         m.put("port", emulator.mqttPort());
         m.put("client.id", clientId);
