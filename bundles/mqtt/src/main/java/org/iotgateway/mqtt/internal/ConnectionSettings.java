@@ -334,7 +334,8 @@ final class ConnectionSettings {
 
     /** @return the protocol version of a {@code mqtt.version} value: 3.1.1 (also 311, 4) or 5 (also 5.0) */
     static MqttVersion mqttVersion(String value) {
-        String v = trim(value).toLowerCase(Locale.ROOT);
+        // strip(), not trim(): a control character is an error, not white space
+        String v = value == null ? "" : value.strip().toLowerCase(Locale.ROOT);
         switch (v) {
             case "":
             case "3.1.1":

@@ -72,6 +72,7 @@ class Mqtt5Test {
     private static final int MAX_PACKET = 4096;
     private static final int TOPIC_ALIASES = 2;
     private static final int RECEIVE_MAXIMUM = 5;
+    private static final String DYNSEC_PLUGIN = "/usr/lib/x86_64-linux-gnu/mosquitto_dynamic_security.so";
 
     @TempDir
     static Path dir;
@@ -89,16 +90,27 @@ class Mqtt5Test {
     @BeforeAll
     static void startBroker() throws Exception {
         Mosquitto.require();
+        if (!Files.exists(Path.of(DYNSEC_PLUGIN))) {
+            throw new IllegalStateException("mosquitto's dynamic security plugin is missing (package mosquitto): " + DYNSEC_PLUGIN);
+        }
         pki = TestPki.create(Files.createDirectories(dir.resolve("pki")));
         device = pki.client("mqtt5-device", TestPki.KeyType.EC, TestPki.KeyFormat.PKCS8);
         TestPki.Issued server = pki.server();
-        Path acl = dir.resolve("acl");
-        // anonymous clients: everything under t/ and shared subscriptions; nothing under secret/
-        Files.writeString(acl, "topic readwrite t/#\ntopic readwrite $share/#\n");
+        // mosquitto's dynamic security plugin: its ACLs refuse subscriptions in the SUBACK (an acl_file only filters
+        // deliveries). Anonymous clients may publish and subscribe under t/ and share subscriptions; nothing else.
+        Path dynsec = dir.resolve("dynamic-security.json");
+        Files.writeString(dynsec, "{\"defaultACLAccess\":{\"publishClientSend\":false,\"publishClientReceive\":true,"
+                + "\"subscribe\":false,\"unsubscribe\":true},\"clients\":[],"
+                + "\"groups\":[{\"groupname\":\"anonymous\",\"roles\":[{\"rolename\":\"device\"}],\"clients\":[]}],"
+                + "\"roles\":[{\"rolename\":\"device\",\"acls\":["
+                + "{\"acltype\":\"publishClientSend\",\"topic\":\"t/#\",\"allow\":true},"
+                + "{\"acltype\":\"subscribePattern\",\"topic\":\"t/#\",\"allow\":true},"
+                + "{\"acltype\":\"subscribePattern\",\"topic\":\"$share/#\",\"allow\":true}]}],"
+                + "\"anonymousGroup\":\"anonymous\"}");
         port = FreePort.find();
         wssPort = FreePort.find();
         mosquitto = Mosquitto.builder().tls(server).requireCertificate(true)
-                .config("acl_file " + acl)
+                .config("plugin " + DYNSEC_PLUGIN).config("plugin_opt_config_file " + dynsec)
                 .config("log_type subscribe").config("log_type debug")
                 .config("max_inflight_messages " + RECEIVE_MAXIMUM)
                 .config("max_packet_size " + MAX_PACKET)
@@ -140,6 +152,8 @@ class Mqtt5Test {
         m.put("reconnect.stable.ms", 0L);
         m.put("connect.timeout", 5);
         m.put("operation.timeout", 10);
+        // no user name: the broker's dynamic security treats the clients as anonymous
+        m.put("metrics.enabled", false);
         return m;
     }
 
@@ -304,45 +318,30 @@ class Mqtt5Test {
         assertEquals(ConnectionState.CONNECTED, c.state());
     }
 
+    /**
+     * mosquitto 2.0.11 closes the network connection on a session take-over or shutdown without sending
+     * a DISCONNECT packet, so a scripted MQTT 5 server sends them here: CONNACK, then DISCONNECT with
+     * a reason code and reason string, on the real network path through Paho.
+     */
     @Test
-    void theBrokerTakingOverTheSessionIsReportedWithReasonCode0x8E() throws Exception {
-        List<ConnectionStateEvent> events = new CopyOnWriteArrayList<>();
-        Map<String, Object> config = config("takeover");
-        MqttConnection c = open(config);
-        c.addStateListener(events::add);
-        awaitConnected(c);
-        Map<String, Object> twin = config("takeover-twin");
-        twin.put("client.id", config.get("client.id"));
-        twin.put("reconnect.backoff.base.ms", 60_000L);
-        twin.put("reconnect.backoff.max.ms", 60_000L);
-        MqttConnection other = open(twin);
-        Conditions.await("a DISCONNECT with a reason", WAIT, () -> events.stream()
-                .anyMatch(e -> e.type() == ConnectionEventType.DISCONNECTION && e.reason().isPresent()));
-        ConnectionStateEvent lost = events.stream().filter(e -> e.type() == ConnectionEventType.DISCONNECTION)
-                .findFirst().get();
-        assertEquals(0x8E, lost.reason().get().code(), lost.toString());
-        assertTrue(lost.cause().get().getMessage().contains("0x8E Session taken over"), lost.toString());
-        other.close();
-        // reconnects with backoff as usual
-        awaitConnected(c);
-    }
-
-    @Test
-    void brokerShutdownIsReportedWithItsReason() throws Exception {
-        try (Mosquitto own = Mosquitto.builder().start()) {
+    void aDisconnectTheBrokerSendsIsReportedWithItsReasonAndTheConnectionComesBack() throws Exception {
+        try (ScriptedBroker broker = new ScriptedBroker(new int[] { 0x8E, 0x8B },
+                new String[] { "another client connected with this client id", "server shutting down" })) {
             List<ConnectionStateEvent> events = new CopyOnWriteArrayList<>();
-            Map<String, Object> config = config("shutdown");
-            config.put("port", own.port());
+            Map<String, Object> config = config("server-disconnect");
+            config.put("port", broker.port());
             MqttConnection c = open(config);
             c.addStateListener(events::add);
-            awaitConnected(c);
-            own.stop();
-            Conditions.await("disconnected", WAIT, () -> events.stream().anyMatch(e -> e.type() == ConnectionEventType.DISCONNECTION));
-            ConnectionStateEvent lost = events.stream().filter(e -> e.type() == ConnectionEventType.DISCONNECTION)
-                    .findFirst().get();
-            assertEquals(0x8B, lost.reason().orElseThrow(() -> new AssertionError(lost.toString())).code(), lost.toString());
-            own.start();
-            awaitConnected(c);
+            Conditions.await("two DISCONNECTs and a third connection", WAIT, () -> broker.connections.get() >= 3
+                    && c.state() == ConnectionState.CONNECTED, events::toString);
+            List<ConnectionStateEvent> lost = new ArrayList<>();
+            events.stream().filter(e -> e.type() == ConnectionEventType.DISCONNECTION).forEach(lost::add);
+            assertEquals(2, lost.size(), events.toString());
+            assertEquals(0x8E, lost.get(0).reason().orElseThrow().code(), lost.get(0).toString());
+            assertEquals(Optional.of("another client connected with this client id"), lost.get(0).reason().get().reasonString());
+            assertTrue(lost.get(0).cause().get().getMessage().contains("0x8E Session taken over"), lost.get(0).toString());
+            assertEquals(0x8B, lost.get(1).reason().orElseThrow().code(), lost.get(1).toString());
+            assertEquals("Server shutting down", lost.get(1).reason().get().name());
         }
     }
 
@@ -644,11 +643,13 @@ class Mqtt5Test {
     void webSocketOverTlsThroughAnHttpProxyOverMqtt5() throws Exception {
         try (ConnectProxy proxy = new ConnectProxy()) {
             Map<String, Object> config = config("wss5");
-            config.put("transport", "custom-auth-wss");
+            config.put("transport", "wss-sigv4");
             config.put("endpoint", "localhost");
             config.put("port", wssPort);
+            config.put("aws.region", "eu-west-1");
+            config.put("aws.access.key.id", "AKIDEXAMPLE");
+            config.put("aws.secret.access.key", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY");
             config.put("ca.file", pki.caCert().toString());
-            config.put("username", "gateway");
             config.put("proxy.host", "127.0.0.1");
             config.put("proxy.port", proxy.port());
             roundTrip(connected(config));
@@ -666,6 +667,113 @@ class Mqtt5Test {
         assertEquals("over " + c.settings().transport.id, got.payloadAsString());
         assertEquals(List.of(UserProperty.of("via", c.settings().transport.id)), got.userProperties());
         assertEquals(MqttVersion.MQTT_5, c.negotiated().protocol());
+    }
+
+    /**
+     * A minimal MQTT 5 server: answers every CONNECT with a successful CONNACK; on the first connections
+     * then sends DISCONNECT with the scripted reason code and reason string and closes; later
+     * connections stay open (answering PINGREQ).
+     */
+    private static final class ScriptedBroker implements AutoCloseable {
+        final java.util.concurrent.atomic.AtomicInteger connections = new java.util.concurrent.atomic.AtomicInteger();
+        private final ServerSocket server;
+        private final int[] codes;
+        private final String[] reasons;
+        private final List<Socket> sockets = new CopyOnWriteArrayList<>();
+
+        ScriptedBroker(int[] codes, String[] reasons) throws IOException {
+            this.codes = codes;
+            this.reasons = reasons;
+            this.server = new ServerSocket(0, 10, InetAddress.getLoopbackAddress());
+            Thread t = new Thread(this::accept, "scripted-broker");
+            t.setDaemon(true);
+            t.start();
+        }
+
+        int port() {
+            return server.getLocalPort();
+        }
+
+        private void accept() {
+            try {
+                while (true) {
+                    Socket socket = server.accept();
+                    sockets.add(socket);
+                    int n = connections.getAndIncrement();
+                    Thread t = new Thread(() -> serve(socket, n), "scripted-broker-" + n);
+                    t.setDaemon(true);
+                    t.start();
+                }
+            } catch (IOException e) {
+                // closed
+            }
+        }
+
+        private void serve(Socket socket, int n) {
+            try (socket) {
+                InputStream in = socket.getInputStream();
+                OutputStream out = socket.getOutputStream();
+                readPacket(in); // CONNECT
+                out.write(new byte[] { 0x20, 3, 0, 0, 0 }); // CONNACK: no session, success, no properties
+                out.flush();
+                if (n < codes.length) {
+                    Thread.sleep(200);
+                    byte[] reason = reasons[n].getBytes(UTF_8);
+                    int properties = 3 + reason.length;
+                    java.io.ByteArrayOutputStream packet = new java.io.ByteArrayOutputStream();
+                    packet.write(0xE0);
+                    packet.write(2 + properties); // reason code, property length, properties (< 128 bytes)
+                    packet.write(codes[n]);
+                    packet.write(properties);
+                    packet.write(0x1F); // reason string
+                    packet.write(reason.length >> 8);
+                    packet.write(reason.length);
+                    packet.write(reason);
+                    out.write(packet.toByteArray());
+                    out.flush();
+                    Thread.sleep(100);
+                    return;
+                }
+                while (true) {
+                    int type = readPacket(in);
+                    if (type == 0xC0) {
+                        out.write(new byte[] { (byte) 0xD0, 0 }); // PINGRESP
+                        out.flush();
+                    }
+                }
+            } catch (IOException | InterruptedException e) {
+                // the client went away
+            }
+        }
+
+        /** @return the first byte of the packet read */
+        private static int readPacket(InputStream in) throws IOException {
+            int type = in.read();
+            if (type < 0) {
+                throw new IOException("closed");
+            }
+            int length = 0;
+            int shift = 0;
+            int b;
+            do {
+                b = in.read();
+                if (b < 0) {
+                    throw new IOException("closed");
+                }
+                length |= (b & 0x7F) << shift;
+                shift += 7;
+            } while ((b & 0x80) != 0);
+            in.readNBytes(length);
+            return type;
+        }
+
+        @Override
+        public void close() throws IOException {
+            server.close();
+            for (Socket s : sockets) {
+                s.close();
+            }
+        }
     }
 
     /** A TCP relay to a port that counts the bytes the client sends. */
