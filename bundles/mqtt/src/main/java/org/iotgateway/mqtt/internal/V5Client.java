@@ -44,6 +44,8 @@ import org.slf4j.LoggerFactory;
 final class V5Client implements ProtocolClient {
 
     private static final Logger LOG = LoggerFactory.getLogger(V5Client.class);
+    /** Paho's code for a CONNACK it cannot read. */
+    private static final int INVALID_RETURN_CODE = 50001;
 
     private final MqttAsyncClient client;
     private final MqttConnectionOptions options;
@@ -182,7 +184,12 @@ final class V5Client implements ProtocolClient {
             @Override
             public void onFailure(IMqttToken token, Throwable exception) {
                 int code = ProtocolClient.libraryReasonCode(exception);
-                if (code >= 0x80 && code <= 0xFF) {
+                if (code == INVALID_RETURN_CODE) {
+                    // an MQTT 3.1.1 broker answers an MQTT 5 CONNECT with return code 1, which Paho cannot read
+                    MqttReason reason = new MqttReason(0x84, null);
+                    result.failure(new ConnectRefused("the broker does not accept MQTT 5 (its CONNACK is not an MQTT 5 "
+                            + "one); set mqtt.version to 3.1.1 for it", reason, exception));
+                } else if (code >= 0x80 && code <= 0xFF) {
                     MqttProperties p = token == null ? null : token.getResponseProperties();
                     MqttReason reason = new MqttReason(code, p == null ? null : p.getReasonString());
                     result.failure(new ConnectRefused("broker refused the connection: " + reason, reason, exception));

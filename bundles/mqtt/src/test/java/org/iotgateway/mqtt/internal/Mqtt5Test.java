@@ -51,6 +51,7 @@ import org.iotgateway.mqtt.internal.spool.MemorySpool;
 import org.iotgateway.mqtt.internal.spool.Spool;
 import org.iotgateway.testsupport.ConnectProxy;
 import org.iotgateway.testsupport.FreePort;
+import org.iotgateway.testsupport.MoquetteBroker;
 import org.iotgateway.testsupport.Mosquitto;
 import org.iotgateway.testsupport.TestPki;
 import org.junit.jupiter.api.AfterAll;
@@ -342,6 +343,23 @@ class Mqtt5Test {
             assertTrue(lost.get(0).cause().get().getMessage().contains("0x8E Session taken over"), lost.get(0).toString());
             assertEquals(0x8B, lost.get(1).reason().orElseThrow().code(), lost.get(1).toString());
             assertEquals("Server shutting down", lost.get(1).reason().get().name());
+        }
+    }
+
+    @Test
+    void aBrokerWithoutMqtt5IsReportedWithAHintToSwitchTheVersion() throws Exception {
+        try (MoquetteBroker moquette = MoquetteBroker.launch()) {
+            List<ConnectionStateEvent> events = new CopyOnWriteArrayList<>();
+            Map<String, Object> config = config("no-mqtt5");
+            config.put("port", moquette.port());
+            MqttConnection c = open(config);
+            c.addStateListener(events::add);
+            Conditions.await("a refused attempt", WAIT, () -> events.stream()
+                    .anyMatch(e -> e.type() == ConnectionEventType.CONNECTION_FAILURE), events::toString);
+            ConnectionStateEvent failed = events.stream().filter(e -> e.type() == ConnectionEventType.CONNECTION_FAILURE)
+                    .findFirst().get();
+            assertEquals(0x84, failed.reason().orElseThrow().code(), failed.toString());
+            assertTrue(failed.cause().get().getMessage().contains("set mqtt.version to 3.1.1"), failed.toString());
         }
     }
 
