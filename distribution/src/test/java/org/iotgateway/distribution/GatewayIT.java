@@ -131,7 +131,7 @@ class GatewayIT {
                 }
             }
         }
-        assertEquals(34, bundles.size(), "bundles listed: " + bundles);
+        assertEquals(35, bundles.size(), "bundles listed: " + bundles);
 
         // the operator commands see the connection and its queue
         before = size();

@@ -48,7 +48,7 @@ class KarafBootIT {
 
     private static final List<String> FEATURE_BUNDLES = List.of(
             "org.iotgateway.api", "org.iotgateway.mqtt", "org.iotgateway.shadow", "org.iotgateway.jobs",
-            "org.iotgateway.greengrass-discovery", "org.eclipse.paho.client.mqttv3",
+            "org.iotgateway.greengrass-discovery", "org.iotgateway.events", "org.eclipse.paho.client.mqttv3",
             "org.apache.felix.scr");
 
     private final String version = required("project.version");
@@ -137,8 +137,8 @@ class KarafBootIT {
                 + "bundle:list -s -t 0 --no-format\n"
                 + "service:list org.iotgateway.api.IoTConnection");
         assertCommand(state);
-        for (String feature : List.of("iotgw", "iotgw-connection", "iotgw-shadow", "iotgw-jobs", "iotgw-discovery",
-                "scr")) {
+        for (String feature : List.of("iotgw", "iotgw-connection", "iotgw-events", "iotgw-shadow", "iotgw-jobs",
+                "iotgw-discovery", "scr", "eventadmin")) {
             assertEquals("Started", column(state.output, feature, 3), "feature " + feature + " in:\n" + state.output);
         }
         // every bundle of the features is Active

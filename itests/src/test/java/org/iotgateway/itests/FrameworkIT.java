@@ -42,7 +42,7 @@ public class FrameworkIT {
 
     private static final List<String> OUR_BUNDLES = List.of(ItestOptions.API_BUNDLE_PROPERTY,
             ItestOptions.MQTT_BUNDLE_PROPERTY, ItestOptions.JOBS_BUNDLE_PROPERTY, ItestOptions.SHADOW_BUNDLE_PROPERTY,
-            ItestOptions.DISCOVERY_BUNDLE_PROPERTY);
+            ItestOptions.DISCOVERY_BUNDLE_PROPERTY, ItestOptions.EVENTS_BUNDLE_PROPERTY);
 
     @Inject
     private BundleContext context;
@@ -56,7 +56,7 @@ public class FrameworkIT {
     @Configuration
     public Option[] configuration() {
         return options(ItestOptions.runtime(), ItestOptions.mqtt(), ItestOptions.jobs(), ItestOptions.shadow(),
-                ItestOptions.greengrassDiscovery());
+                ItestOptions.greengrassDiscovery(), ItestOptions.events());
     }
 
     @Test

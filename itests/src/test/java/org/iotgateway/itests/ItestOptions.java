@@ -33,6 +33,8 @@ public final class ItestOptions {
     public static final String SHADOW_BUNDLE_PROPERTY = "iotgw.bundle.shadow";
     /** System property: path of the iotgw-greengrass-discovery bundle jar. */
     public static final String DISCOVERY_BUNDLE_PROPERTY = "iotgw.bundle.greengrass-discovery";
+    /** System property: path of the iotgw-events bundle jar. */
+    public static final String EVENTS_BUNDLE_PROPERTY = "iotgw.bundle.events";
 
     private ItestOptions() {
     }
@@ -131,6 +133,17 @@ public final class ItestOptions {
      */
     public static Option greengrassDiscovery() {
         return localBundle(DISCOVERY_BUNDLE_PROPERTY);
+    }
+
+    /**
+     * The events bundle (lifecycle events to EventAdmin) and Felix EventAdmin.
+     *
+     * @return the options
+     */
+    public static Option events() {
+        return composite(
+                mavenBundle("org.apache.felix", "org.apache.felix.eventadmin").versionAsInProject(),
+                localBundle(EVENTS_BUNDLE_PROPERTY));
     }
 
     /**

@@ -87,7 +87,7 @@ public class KuraDeploymentPackageIT {
     private static final String API = "org.iotgateway.api";
     private static final String MQTT = "org.iotgateway.mqtt";
     private static final List<String> IMPLEMENTATIONS = List.of(MQTT, "org.iotgateway.shadow", "org.iotgateway.jobs",
-            "org.iotgateway.greengrass-discovery", "org.iotgateway.kura");
+            "org.iotgateway.greengrass-discovery", "org.iotgateway.events", "org.iotgateway.kura");
     private static final String PAHO = "org.eclipse.paho.client.mqttv3";
     private static final String FACTORY_PID = "org.iotgateway.mqtt.connection";
 

@@ -18,7 +18,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class TcpRelay implements AutoCloseable {
 
-    private final ServerSocket server;
+    private volatile ServerSocket server;
+    private final int port;
     private final int targetPort;
     private final AtomicInteger accepted = new AtomicInteger();
     private final List<Socket> sockets = new CopyOnWriteArrayList<>();
@@ -26,23 +27,52 @@ final class TcpRelay implements AutoCloseable {
 
     TcpRelay(int targetPort) throws IOException {
         this.targetPort = targetPort;
-        this.server = new ServerSocket();
-        server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-        Thread t = new Thread(this::acceptLoop, "itest-relay-accept");
+        this.port = listen(0);
+    }
+
+    private int listen(int onPort) throws IOException {
+        ServerSocket s = new ServerSocket();
+        s.setReuseAddress(true);
+        s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), onPort));
+        server = s;
+        Thread t = new Thread(() -> acceptLoop(s), "itest-relay-accept");
         t.setDaemon(true);
         t.start();
+        return s.getLocalPort();
     }
 
     int port() {
-        return server.getLocalPort();
+        return port;
+    }
+
+    /**
+     * An outage as clients see a broker restart: the relayed connections are cut and the port refuses
+     * connections until {@link #restore()}.
+     */
+    synchronized void interrupt() {
+        try {
+            server.close();
+        } catch (IOException ignored) {
+            // closing
+        }
+        sockets.forEach(TcpRelay::closeQuietly);
+        sockets.clear();
+    }
+
+    /** Ends an {@link #interrupt()}: accepts connections on the same port again. */
+    synchronized void restore() throws IOException {
+        if (!server.isClosed()) {
+            return;
+        }
+        listen(port);
     }
 
     int acceptedConnections() {
         return accepted.get();
     }
 
-    private void acceptLoop() {
-        while (!closed) {
+    private void acceptLoop(ServerSocket server) {
+        while (!closed && !server.isClosed()) {
             try {
                 Socket in = server.accept();
                 accepted.incrementAndGet();
@@ -54,7 +84,7 @@ final class TcpRelay implements AutoCloseable {
                 pipe(in, out);
                 pipe(out, in);
             } catch (IOException e) {
-                if (!closed) {
+                if (!closed && !server.isClosed()) {
                     System.err.println("relay: " + e);
                 }
             }

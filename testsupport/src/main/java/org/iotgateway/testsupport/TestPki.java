@@ -456,6 +456,27 @@ public final class TestPki {
         }
     }
 
+    /**
+     * Issues a client certificate for a public key whose private key this CA never sees, for example one generated
+     * in a hardware token, valid from an hour ago for a year.
+     *
+     * @param commonName the subject common name
+     * @param publicKey the subject's public key
+     * @return the certificate chain: the leaf, then the intermediates of this CA (if any)
+     */
+    public synchronized List<X509Certificate> certify(String commonName, java.security.PublicKey publicKey) {
+        Instant now = Instant.now();
+        try {
+            List<X509Certificate> chain = new ArrayList<>();
+            chain.add(sign(x500(commonName), caKeyPair.getPrivate(), caCertificate, x500(commonName), publicKey,
+                    now.minus(BACKDATE), now.plus(DEFAULT_VALIDITY), false, List.of()));
+            chain.addAll(intermediates);
+            return chain;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** An issued certificate with its key, as Java objects and as files. Immutable. */
     public final class Issued {
         private final String commonName;

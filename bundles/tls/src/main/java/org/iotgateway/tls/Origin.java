@@ -33,6 +33,14 @@ final class Origin {
         return new Origin(role, setting, file);
     }
 
+    /**
+     * @param setting a PKCS#11 setting, e.g. pkcs11.pin
+     * @param file the library for pkcs11.library, else null
+     */
+    static Origin setting(String setting, Path file) {
+        return new Origin(file != null ? "PKCS#11 library" : "PKCS#11", setting, file);
+    }
+
     /** @param description free-form description of PEM text, for example "Greengrass group CA" */
     static Origin text(String description) {
         return new Origin(description, null, null);

@@ -78,6 +78,10 @@ public final class TlsContexts {
         private String keyStoreAlias;
         private KeyStores.Settings keyStoreSettings;
         private KeyManager[] keyManagers;
+        private Pkcs11Keys.Request pkcs11;
+        private Path pkcs11CertFile;
+        private String pkcs11CertSetting;
+        private Object pkcs11Owner;
         private TrustManager[] trustManagers;
         private Clock clock = Clock.systemUTC();
         private String protocol = "TLS";
@@ -149,6 +153,26 @@ public final class TlsContexts {
         }
 
         /**
+         * Authenticates with a private key that stays in a PKCS#11 token (mutual TLS), the alternative to key files
+         * and keystores. See {@link Pkcs11Keys}: the key manager holds the token's key handle, never key material.
+         *
+         * @param request library, slot or token label, PIN and key label
+         * @param certificateFile PEM file with the device certificate (and chain), or null to use the certificate
+         *        stored with the key in the token
+         * @param certificateSetting the setting naming the certificate file, for messages
+         * @param owner who uses the token (one per configuration), see {@link Pkcs11Keys#release(Object)}
+         * @return this
+         */
+        public Builder clientPkcs11(Pkcs11Keys.Request request, Path certificateFile, String certificateSetting,
+                Object owner) {
+            this.pkcs11 = Objects.requireNonNull(request, "request");
+            this.pkcs11CertFile = certificateFile;
+            this.pkcs11CertSetting = certificateSetting;
+            this.pkcs11Owner = Objects.requireNonNull(owner, "owner");
+            return this;
+        }
+
+        /**
          * @param password password of an {@code ENCRYPTED PRIVATE KEY} file, or null; the builder keeps a copy
          *        (so {@link #build()} can run again), the caller may wipe its array
          * @return this
@@ -211,7 +235,7 @@ public final class TlsContexts {
          */
         public SSLContext build() {
             int clientSources = (certFile != null ? 1 : 0) + (keyStoreFile != null ? 1 : 0)
-                    + (keyManagers != null ? 1 : 0);
+                    + (keyManagers != null ? 1 : 0) + (pkcs11 != null ? 1 : 0);
             if (clientSources > 1) {
                 throw new IllegalStateException("give one of a client certificate and key file, a keystore or key "
                         + "managers, not several");
@@ -224,6 +248,7 @@ public final class TlsContexts {
                     : certFile != null ? new KeyManager[] {clientKeyManager()}
                     : keyStoreFile != null ? new KeyManager[] {KeyStores.keyManager(keyStoreFile, keyStorePassword,
                             keyStoreAlias, keyStoreSettings, clock)}
+                    : pkcs11 != null ? new KeyManager[] {pkcs11KeyManager()}
                     : null;
             try {
                 SSLContext context = SSLContext.getInstance(protocol);
@@ -279,6 +304,31 @@ public final class TlsContexts {
                     leaf.getSubjectX500Principal(), leaf.getIssuerX500Principal(), leaf.getNotAfter().toInstant(),
                     key.getAlgorithm());
             return new SingleKeyManager(key, chain);
+        }
+
+        private KeyManager pkcs11KeyManager() {
+            Pkcs11Keys.TokenKey tokenKey = Pkcs11Keys.load(pkcs11, pkcs11Owner);
+            Origin keyOrigin = Origin.text(tokenKey.description());
+            List<X509Certificate> chain;
+            Origin certOrigin;
+            if (pkcs11CertFile != null) {
+                certOrigin = Origin.file(Origin.CERTIFICATE_FILE, pkcs11CertSetting, pkcs11CertFile);
+                chain = Pem.certificates(PemReader.readFile(certOrigin), certOrigin);
+            } else {
+                certOrigin = keyOrigin;
+                chain = tokenKey.chain();
+                if (chain.isEmpty()) {
+                    throw Origin.setting(Pkcs11Keys.KEY_LABEL, null).fail(Reason.NO_CERTIFICATES, tokenKey.description()
+                            + " has no certificate in the token: store it there or set " + pkcs11CertSetting);
+                }
+            }
+            // signs in the token: proves the PIN session works and the key belongs to the certificate
+            checkKeyMatches(tokenKey.key(), chain, keyOrigin, certOrigin);
+            X509Certificate leaf = chain.get(0);
+            checkValidity(leaf, certOrigin, clock);
+            LOG.info("{}: client certificate {} issued by {}, valid until {}, key in the PKCS#11 token", certOrigin,
+                    leaf.getSubjectX500Principal(), leaf.getIssuerX500Principal(), leaf.getNotAfter().toInstant());
+            return new SingleKeyManager(tokenKey.key(), chain);
         }
 
         private void warnIfOutsideValidity(X509Certificate certificate, Origin origin, String what) {

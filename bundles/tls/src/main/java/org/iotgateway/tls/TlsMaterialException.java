@@ -50,7 +50,13 @@ public class TlsMaterialException extends RuntimeException {
         /** The certificate's validity ended (notAfter is in the past). */
         EXPIRED,
         /** A keystore has no entry with the configured alias, or several keys and no alias was configured. */
-        UNKNOWN_ALIAS
+        UNKNOWN_ALIAS,
+        /** No (initialised) PKCS#11 token in the configured slot, or none with the configured label (unplugged?). */
+        TOKEN_ABSENT,
+        /** The PKCS#11 token refused the PIN. Never retried automatically: wrong PINs lock real tokens. */
+        PIN_INCORRECT,
+        /** The PKCS#11 token's PIN is locked. Never retried automatically. */
+        PIN_LOCKED
     }
 
     private final Reason reason;
@@ -84,6 +90,15 @@ public class TlsMaterialException extends RuntimeException {
      */
     public String source() {
         return source;
+    }
+
+    /**
+     * @return whether checking the same material again later may succeed without a configuration change (files
+     *         provisioned, a token plugged in); false for a refused or locked PIN, where every retry counts against
+     *         the token's retry limit
+     */
+    public boolean recheckable() {
+        return reason != Reason.PIN_INCORRECT && reason != Reason.PIN_LOCKED;
     }
 
     /** @return the configuration setting that named the material, or null if none was given */

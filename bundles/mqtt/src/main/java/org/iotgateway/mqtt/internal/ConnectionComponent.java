@@ -20,6 +20,7 @@ import org.iotgateway.api.MessageListener;
 import org.iotgateway.api.QoS;
 import org.iotgateway.api.tls.TlsContextProvider;
 import org.iotgateway.mqtt.internal.spool.Spool;
+import org.iotgateway.tls.Pkcs11Keys;
 import org.iotgateway.tls.TlsMaterialException;
 import org.osgi.annotation.bundle.Capability;
 import org.osgi.framework.BundleContext;
@@ -103,11 +104,12 @@ public final class ConnectionComponent {
     }
 
     @Deactivate
-    void deactivate() {
+    void deactivate(int reason) {
         TlsMaterialWait stopped;
         synchronized (lock) {
             stopped = stopWaiting();
-            shutdown();
+            shutdown(deactivationReason(reason));
+            Pkcs11Keys.release(this);
             context = null;
         }
         awaitStopped(stopped);
@@ -121,32 +123,42 @@ public final class ConnectionComponent {
         String pid = String.valueOf(properties.get(Constants.SERVICE_PID));
         ConnectionSettings settings = null;
         SocketFactory socketFactory;
+        SSLContext provided = null;
         try {
             settings = ConnectionSettings.from(config);
-            SSLContext provided = null;
             if (settings.transport.tls() && !settings.tlsProviderTarget.isEmpty()) {
                 ServiceReference<TlsContextProvider> ref = selectTlsProvider(settings.tlsProviderTarget);
                 if (ref == null) {
                     LOG.warn("Connection configuration {} ('{}'): waiting for a TLS context provider matching "
                             + "tls.provider.target {}; no IoTConnection registered until one appears", pid,
                             settings.connectionId, settings.tlsProviderTarget);
-                    shutdown();
+                    shutdown("is waiting for a TLS context provider matching tls.provider.target");
                     return;
                 }
                 provided = tlsContext(ref, settings);
                 tlsProviderInUse = ref;
                 tlsGenerationInUse = ref.getProperty(TlsContextProvider.GENERATION);
             }
-            socketFactory = TlsSetup.socketFactory(settings, provided);
+            socketFactory = TlsSetup.socketFactory(settings, provided, this);
         } catch (InvalidConfigurationException e) {
-            shutdown();
-            if (settings != null && e.getCause() instanceof TlsMaterialException) {
+            shutdown("was closed: its new configuration is not usable");
+            Pkcs11Keys.release(this);
+            if (settings != null && e.getCause() instanceof TlsMaterialException
+                    && !((TlsMaterialException) e.getCause()).recheckable()) {
+                // a PIN the token refused: every retry counts against the token's retry limit
+                stopWaiting();
+                LOG.error("Connection configuration {} ('{}'): {}; no IoTConnection registered, waiting for a "
+                        + "configuration change", pid, settings.connectionId, e.getMessage());
+            } else if (settings != null && e.getCause() instanceof TlsMaterialException) {
                 awaitMaterial(config, properties, pid, settings, e, (TlsMaterialException) e.getCause());
             } else {
                 stopWaiting();
                 LOG.error("Connection configuration {} is invalid, no IoTConnection registered: {}", pid, e.getMessage());
             }
             return;
+        }
+        if (settings.pkcs11Library == null || !settings.transport.tls() || provided != null) {
+            Pkcs11Keys.release(this);
         }
         if (stopWaiting() != null) {
             LOG.info("Connection configuration {} ('{}'): the TLS material is usable now", pid, settings.connectionId);
@@ -160,7 +172,8 @@ public final class ConnectionComponent {
                 String property = settings.storage == ConnectionSettings.Storage.DISK ? "queue.directory" : "queue.storage";
                 LOG.error("Connection configuration {} ('{}'): cannot open the offline queue ({}): {}; no IoTConnection registered",
                         pid, settings.connectionId, property, e.getMessage());
-                shutdown();
+                shutdown("was closed: its offline queue cannot be opened");
+                Pkcs11Keys.release(this);
                 return;
             }
         }
@@ -332,7 +345,25 @@ public final class ConnectionComponent {
         }
     }
 
-    private void shutdown() {
+    /** Component deactivation reasons (Declarative Services 1.1, {@code ComponentConstants}). */
+    static String deactivationReason(int reason) {
+        switch (reason) {
+            case 1:
+                return "was closed: its component was disabled";
+            case 3:
+                return "was closed: its configuration changed and the component restarts";
+            case 4:
+                return "was closed: its configuration was deleted";
+            case 5:
+                return "was closed: its component was disposed";
+            case 6:
+                return "was closed: its bundle stopped";
+            default:
+                return "was closed";
+        }
+    }
+
+    private void shutdown(String why) {
         if (registration != null) {
             try {
                 registration.unregister();
@@ -342,7 +373,7 @@ public final class ConnectionComponent {
             registration = null;
         }
         if (connection != null) {
-            connection.close();
+            connection.close(why);
             connection = null;
         }
     }

@@ -115,6 +115,13 @@ final class ConnectionSettings {
     final Path keystoreFile;
     final String keystorePassword;
     final String keystoreAlias;
+    /** PKCS#11 module when the private key is in a token, else null. */
+    final Path pkcs11Library;
+    /** Slot id, -1 for none. */
+    final long pkcs11Slot;
+    final String pkcs11TokenLabel;
+    final String pkcs11Pin;
+    final String pkcs11KeyLabel;
     /** LDAP filter selecting a TlsContextProvider service for the TLS material, empty for none. */
     final String tlsProviderTarget;
     final List<String> tlsProtocols;
@@ -181,14 +188,33 @@ final class ConnectionSettings {
         keystoreFile = path("keystore.file", c.keystore_file());
         keystorePassword = c.keystore_password() == null ? "" : c.keystore_password();
         keystoreAlias = trim(c.keystore_alias());
+        pkcs11Library = path("pkcs11.library", c.pkcs11_library());
+        pkcs11Slot = c.pkcs11_slot();
+        pkcs11TokenLabel = trim(c.pkcs11_token_label());
+        pkcs11Pin = c.pkcs11_pin() == null ? "" : c.pkcs11_pin();
+        pkcs11KeyLabel = trim(c.pkcs11_key_label());
+        if (transport.tls() && pkcs11Library != null) {
+            if (keyFile != null || keystoreFile != null) {
+                throw new InvalidConfigurationException(keyFile != null ? "key.file" : "keystore.file",
+                        "pkcs11.library (key in a PKCS#11 token) and " + (keyFile != null ? "key.file" : "keystore.file")
+                                + " both name a private key: set one of them");
+            }
+            try {
+                char[] pin = pkcs11Pin.toCharArray();
+                org.iotgateway.tls.Pkcs11Keys.validate(pkcs11Library, pkcs11Slot, pkcs11TokenLabel, pin, pkcs11KeyLabel);
+                java.util.Arrays.fill(pin, '\0');
+            } catch (org.iotgateway.tls.TlsMaterialException e) {
+                throw new InvalidConfigurationException(e.setting(), e.getMessage());
+            }
+        }
         tlsProviderTarget = trim(c.tls_provider_target());
         if (transport.tls() && !tlsProviderTarget.isEmpty() && (certFile != null || keyFile != null
-                || keystoreFile != null || caFile != null)) {
+                || keystoreFile != null || caFile != null || pkcs11Library != null)) {
             throw new InvalidConfigurationException("tls.provider.target", "takes the whole TLS material (client key, "
                     + "certificate and trusted CAs) from the provider: leave ca.file, cert.file, key.file and "
-                    + "keystore.file empty");
+                    + "keystore.file empty, and pkcs11.library too");
         }
-        if (transport.tls() && (certFile == null) != (keyFile == null)) {
+        if (transport.tls() && pkcs11Library == null && (certFile == null) != (keyFile == null)) {
             throw new InvalidConfigurationException(certFile == null ? "cert.file" : "key.file",
                     "cert.file and key.file must be set together");
         }
@@ -197,7 +223,7 @@ final class ConnectionSettings {
                     "set either keystore.file or cert.file and key.file, not both");
         }
         if (transport.needsClientCertificate && certFile == null && keystoreFile == null
-                && tlsProviderTarget.isEmpty()) {
+                && tlsProviderTarget.isEmpty() && pkcs11Library == null) {
             throw new InvalidConfigurationException("cert.file", "transport " + transport.id
                     + " authenticates with a device certificate: set cert.file and key.file, keystore.file, or "
                     + "tls.provider.target");

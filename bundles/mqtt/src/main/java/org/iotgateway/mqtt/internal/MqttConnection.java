@@ -1194,7 +1194,8 @@ final class MqttConnection implements IoTConnection {
             if (n.protocol() == MqttVersion.MQTT_5) {
                 LOG.info("Connection '{}': connected to {} ({})", settings.connectionId, settings.serverUri(), n);
             } else {
-                LOG.info("Connection '{}': connected to {}", settings.connectionId, settings.serverUri());
+                LOG.info("Connection '{}': connected to {}{}", settings.connectionId, settings.serverUri(),
+                        n.sessionPresent() ? " (session resumed)" : "");
             }
             setStateLocked(ConnectionState.CONNECTED, null, n, null);
             final Backoff b = backoff;
@@ -1214,11 +1215,38 @@ final class MqttConnection implements IoTConnection {
             if (gen != generation || client != c || closed) {
                 return;
             }
-            LOG.warn("Connection '{}': connecting to {} failed: {}", settings.connectionId, settings.serverUri(), describe(cause));
+            MqttReason refused = connackReason(cause);
+            LOG.warn("Connection '{}': connecting to {} failed: {}{}", settings.connectionId, settings.serverUri(), describe(cause),
+                    refused == null ? "" : " (CONNACK " + refused + ")");
             dropClientLocked();
-            MqttReason reason = cause instanceof ProtocolClient.ConnectRefused ? ((ProtocolClient.ConnectRefused) cause).reason : null;
-            scheduleReconnectLocked(cause, reason);
+            scheduleReconnectLocked(cause, refused);
         }
+    }
+
+    /**
+     * The settings in force on an MQTT 3.1.1 connection: the broker announces nothing in its CONNACK
+     * but session present, so everything else is what we asked for or the protocol's default.
+     */
+    static NegotiatedSettings negotiated311(ConnectionSettings s, boolean sessionPresent) {
+        return NegotiatedSettings.builder(MqttVersion.MQTT_3_1_1, s.clientId)
+                .keepAlive(Duration.ofSeconds(s.keepAliveSeconds))
+                .sessionPresent(sessionPresent)
+                // 3.1.1 has no expiry: a clean session ends with the connection, another one never expires
+                .sessionExpirySeconds(s.cleanSession ? 0 : 0xFFFF_FFFFL)
+                .build();
+    }
+
+    /**
+     * @param cause why a connect failed
+     * @return the MQTT 5 reason code of the same meaning as the MQTT 3.1.1 CONNACK return code that
+     *         refused it (Paho reports return codes 1 to 5 as the exception's reason code), the MQTT 5
+     *         CONNACK reason code, or {@code null} when the broker did not refuse with a CONNACK
+     */
+    static MqttReason connackReason(Throwable cause) {
+        if (cause instanceof ProtocolClient.ConnectRefused) {
+            return ((ProtocolClient.ConnectRefused) cause).reason; // MQTT 5, or 3.1.1 already mapped
+        }
+        return V3Client.connackReason(cause);
     }
 
     private void connectTimedOut(int gen, ProtocolClient c) {
@@ -1340,7 +1368,8 @@ final class MqttConnection implements IoTConnection {
             settings = newSettings;
             socketFactory = newSocketFactory;
             backoff = new Backoff(newSettings.backoffBaseMillis, newSettings.backoffMaxMillis);
-            setStateLocked(ConnectionState.DISCONNECTED, null);
+            setStateLocked(ConnectionState.DISCONNECTED, new IoTException("the configuration of connection '"
+                    + newSettings.connectionId + "' changed; reconnecting with the new settings"));
             reconnectTask = control.schedule(this::connectAttempt, 0, TimeUnit.MILLISECONDS);
         }
         if (old != null) {
@@ -1389,10 +1418,22 @@ final class MqttConnection implements IoTConnection {
     }
 
     /**
-     * Closes for good: disconnects cleanly, closes the spool (a disk spool keeps its entries for the
-     * next start) and fails every waiting stage with {@link ConnectionClosedException}.
+     * Closes for good, closed by the application; see {@link #close(String)}.
      */
     void close() {
+        close("was closed by the application");
+    }
+
+    /**
+     * Closes for good: disconnects cleanly, closes the spool (a disk spool keeps its entries for the
+     * next start) and fails every waiting stage with {@link ConnectionClosedException}. State
+     * listeners receive {@code DISCONNECTION} (or {@code CONNECTION_FAILURE} when an attempt was
+     * under way), with a {@link ConnectionClosedException} naming {@code why}, then {@code STOPPED};
+     * nothing after that.
+     *
+     * @param why how it ended, after "connection 'id' ", for example "was closed: its configuration was deleted"
+     */
+    void close(String why) {
         ProtocolClient c;
         Spool s;
         List<CompletableFuture<Void>> pending;
@@ -1430,7 +1471,13 @@ final class MqttConnection implements IoTConnection {
             responseRoutes.clear();
             persistent = settings.storage == ConnectionSettings.Storage.DISK;
             serverUri = settings.serverUri();
-            setStateLocked(ConnectionState.CLOSED, null);
+            ConnectionClosedException stop = new ConnectionClosedException("connection '" + settings.connectionId
+                    + "' " + why);
+            if (state == ConnectionState.CONNECTED || state == ConnectionState.CONNECTING) {
+                // the last attempt or connection ends first, as it would without the close
+                setStateLocked(ConnectionState.DISCONNECTED, stop);
+            }
+            setStateLocked(ConnectionState.CLOSED, stop);
         }
         boolean wasConnected = c != null && c.isConnected();
         if (c != null) {
@@ -1468,20 +1515,29 @@ final class MqttConnection implements IoTConnection {
         setStateLocked(next, cause, null, null);
     }
 
-    private void setStateLocked(ConnectionState next, Throwable cause, NegotiatedSettings negotiatedNow, MqttReason reason) {
+    /**
+     * Changes the state and queues the event for the state listeners: one serial executor delivers
+     * every event of the connection, in the order of the changes, each to every listener, on a pool
+     * thread (never Paho's or the control thread).
+     *
+     * @param negotiated the settings in force, for the change to CONNECTED
+     * @param reason     the broker's CONNACK or DISCONNECT reason, if it sent one
+     */
+    private void setStateLocked(ConnectionState next, Throwable cause, NegotiatedSettings negotiated, MqttReason reason) {
         ConnectionState previous = state;
         if (previous == next) {
             return;
         }
         state = next;
         ConnectionStateEvent event = new ConnectionStateEvent(settings.connectionId, previous, next, cause, Instant.now(),
-                negotiatedNow, reason);
+                negotiated, reason);
         stateEvents.execute(() -> {
             for (ConnectionStateListener l : stateListeners) {
                 try {
                     l.stateChanged(event);
-                } catch (RuntimeException e) {
-                    LOG.error("Connection '{}': state listener {} threw", event.connectionId(), l, e);
+                } catch (Throwable e) {
+                    // whatever one listener does, the others still get this event and the ones after it
+                    LOG.error("Connection '{}': state listener {} threw on {}", event.connectionId(), l, event.type(), e);
                 }
             }
         });

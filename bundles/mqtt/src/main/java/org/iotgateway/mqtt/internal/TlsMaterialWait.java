@@ -75,7 +75,7 @@ final class TlsMaterialWait {
     /** @return the TLS material files the settings name */
     static List<Path> files(ConnectionSettings s) {
         List<Path> result = new ArrayList<>();
-        for (Path p : new Path[] { s.caFile, s.certFile, s.keyFile, s.keystoreFile }) {
+        for (Path p : new Path[] { s.caFile, s.certFile, s.keyFile, s.keystoreFile, s.pkcs11Library }) {
             if (p != null) {
                 result.add(p);
             }

@@ -8,6 +8,7 @@ import javax.net.ssl.SSLContext;
 import org.iotgateway.tls.HttpProxy;
 import org.iotgateway.tls.KeyStores;
 import org.iotgateway.tls.NoDelaySocketFactory;
+import org.iotgateway.tls.Pkcs11Keys;
 import org.iotgateway.tls.SafeSocketFactory;
 import org.iotgateway.tls.TlsContexts;
 import org.iotgateway.tls.TlsMaterialException;
@@ -44,6 +45,17 @@ final class TlsSetup {
      * @throws InvalidConfigurationException naming the setting and file when TLS material or options cannot be used
      */
     static SocketFactory socketFactory(ConnectionSettings s, SSLContext provided) {
+        return socketFactory(s, provided, s);
+    }
+
+    /**
+     * @param s        the settings
+     * @param provided see {@link #socketFactory(ConnectionSettings, SSLContext)}
+     * @param owner    who uses a PKCS#11 token of the settings until {@link Pkcs11Keys#release(Object)} (one per
+     *                 configuration)
+     * @return the socket factory, see {@link #socketFactory(ConnectionSettings)}
+     */
+    static SocketFactory socketFactory(ConnectionSettings s, SSLContext provided, Object owner) {
         HttpProxy proxy = proxy(s);
         if (!s.transport.tls()) {
             return proxy == null ? NoDelaySocketFactory.direct() : new NoDelaySocketFactory(proxy.socketFactory());
@@ -55,7 +67,7 @@ final class TlsSetup {
             throw new InvalidConfigurationException("tls.provider.target", "no TLS context provider matches "
                     + s.tlsProviderTarget);
         } else {
-            context = fromFiles(s);
+            context = fromFiles(s, owner);
         }
         SafeSocketFactory.Builder f = SafeSocketFactory.builder(context).hostnameVerification(s.hostnameVerification);
         try {
@@ -76,13 +88,20 @@ final class TlsSetup {
         return f.build();
     }
 
-    private static SSLContext fromFiles(ConnectionSettings s) {
+    private static SSLContext fromFiles(ConnectionSettings s, Object owner) {
+        Pkcs11Keys.Request request = null;
         try {
             TlsContexts.Builder b = TlsContexts.builder();
             if (s.caFile != null) {
                 b.trustedCertificates(s.caFile, "ca.file");
             }
-            if (s.certFile != null) {
+            if (s.pkcs11Library != null) {
+                char[] pin = s.pkcs11Pin.toCharArray();
+                request = new Pkcs11Keys.Request(s.pkcs11Library, s.pkcs11Slot, s.pkcs11TokenLabel,
+                        pin, s.pkcs11KeyLabel);
+                java.util.Arrays.fill(pin, '\0');
+                b.clientPkcs11(request, s.certFile, "cert.file", owner);
+            } else if (s.certFile != null) {
                 b.clientCertificate(s.certFile, "cert.file", s.keyFile, "key.file");
             } else if (s.keystoreFile != null) {
                 char[] password = s.keystorePassword.toCharArray();
@@ -93,6 +112,10 @@ final class TlsSetup {
         } catch (TlsMaterialException e) {
             String setting = e.setting() == null ? "tls" : e.setting();
             throw new InvalidConfigurationException(setting, e.getMessage(), e);
+        } finally {
+            if (request != null) {
+                request.wipe();
+            }
         }
     }
 

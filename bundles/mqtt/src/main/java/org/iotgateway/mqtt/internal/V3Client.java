@@ -1,6 +1,5 @@
 package org.iotgateway.mqtt.internal;
 
-import java.time.Duration;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
 
@@ -17,7 +16,6 @@ import org.eclipse.paho.client.mqttv3.MqttMessage;
 import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
 import org.iotgateway.api.IoTMessage;
 import org.iotgateway.api.MqttReason;
-import org.iotgateway.api.MqttVersion;
 import org.iotgateway.api.NegotiatedSettings;
 import org.iotgateway.api.QoS;
 import org.iotgateway.mqtt.internal.spool.SpooledMessage;
@@ -98,10 +96,7 @@ final class V3Client implements ProtocolClient {
         client.connect(options, null, new IMqttActionListener() {
             @Override
             public void onSuccess(IMqttToken token) {
-                result.success(NegotiatedSettings.builder(MqttVersion.MQTT_3_1_1, settings.clientId)
-                        .keepAlive(Duration.ofSeconds(settings.keepAliveSeconds))
-                        .sessionPresent(token.getSessionPresent())
-                        .build());
+                result.success(MqttConnection.negotiated311(settings, token.getSessionPresent()));
             }
 
             @Override

@@ -89,7 +89,7 @@ class TlsMaterialWaitTest {
     void tearDown() {
         try {
             if (active) {
-                component.deactivate();
+                component.deactivate(4);
             }
         } finally {
             log.close();
@@ -165,7 +165,7 @@ class TlsMaterialWaitTest {
         assertTrue(waitThreadAlive());
         Thread.sleep(300);
 
-        component.deactivate();
+        component.deactivate(4);
         active = false;
         assertFalse(waitThreadAlive(), "the re-check thread ends with the configuration");
         int logged = log.text().length();
