@@ -82,6 +82,8 @@ abstract class EmulatorTestBase {
         Map<String, Object> m = new HashMap<>();
         m.put("connection.id", clientId);
         m.put("transport", "tcp");
+        // -Diotgw.test.mqtt.version=5 runs the suite over MQTT 5 (the emulator's Moquette 0.17 refuses MQTT 5 CONNECTs)
+        m.put("mqtt.version", System.getProperty("iotgw.test.mqtt.version", "3.1.1"));
         m.put("endpoint", emulator.host());
         m.put("port", emulator.mqttPort());
         m.put("client.id", clientId);

@@ -76,6 +76,8 @@ abstract class EmulatorTestBase {
         Map<String, Object> cfg = new HashMap<>();
         cfg.put("connection.id", connectionId);
         cfg.put("transport", "tcp");
+        // -Diotgw.test.mqtt.version=5 runs the suite over MQTT 5 (the emulator's Moquette 0.17 refuses MQTT 5 CONNECTs)
+        cfg.put("mqtt.version", System.getProperty("iotgw.test.mqtt.version", "3.1.1"));
         cfg.put("endpoint", emulator.host());
         cfg.put("port", emulator.mqttPort());
         cfg.put("client.id", unique(connectionId));
