@@ -195,9 +195,8 @@ final class ConnectionSettings {
         pkcs11KeyLabel = trim(c.pkcs11_key_label());
         if (transport.tls() && pkcs11Library != null) {
             if (keyFile != null || keystoreFile != null) {
-                throw new InvalidConfigurationException(keyFile != null ? "key.file" : "keystore.file",
-                        "pkcs11.library (key in a PKCS#11 token) and " + (keyFile != null ? "key.file" : "keystore.file")
-                                + " both name a private key: set one of them");
+                String other = keyFile != null ? "key.file" : "keystore.file";
+                throw new InvalidConfigurationException(other, org.iotgateway.tls.Pkcs11Settings.conflict(other));
             }
             try {
                 char[] pin = pkcs11Pin.toCharArray();
