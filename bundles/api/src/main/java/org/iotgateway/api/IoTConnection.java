@@ -1,5 +1,7 @@
 package org.iotgateway.api;
 
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 import org.osgi.annotation.versioning.ProviderType;
@@ -16,7 +18,34 @@ import org.osgi.annotation.versioning.ProviderType;
  * The {@code ...AndWait} variants block for at most the configured operation timeout.
  * <p>
  * Service properties: {@value #CONNECTION_ID}, {@value #CLIENT_ID}, {@value #THING_NAME},
- * {@value #ENDPOINT}, {@value #PORT}, {@value #TRANSPORT}.
+ * {@value #ENDPOINT}, {@value #PORT}, {@value #TRANSPORT}, {@value #MQTT_VERSION}.
+ * <p>
+ * <b>MQTT 3.1.1 and MQTT 5.</b> The configuration chooses the protocol ({@link #mqttVersion()}); the
+ * API is the same. What MQTT 5 adds, and what happens on MQTT 3.1.1:
+ * <table border="1">
+ * <caption>MQTT 5 features and their MQTT 3.1.1 behaviour</caption>
+ * <tr><th>Feature</th><th>MQTT 5</th><th>MQTT 3.1.1</th></tr>
+ * <tr><td>message expiry, user properties, content type, payload format indicator, response topic,
+ * correlation data ({@link IoTMessage.Builder})</td><td>sent and received</td><td>a publish carrying any is
+ * refused at once with {@link InvalidRequestException} naming the property and the connection</td></tr>
+ * <tr><td>{@link #request(IoTMessage, Duration)}</td><td>response topic and correlation data</td><td>refused
+ * with {@link InvalidRequestException}</td></tr>
+ * <tr><td>PUBACK failure</td><td>{@link PublishRejectedException} with {@link IoTException#reason()}</td><td>does
+ * not exist (AWS IoT closes the connection instead; the publish is retried)</td></tr>
+ * <tr><td>SUBACK failure</td><td>{@link SubscriptionRejectedException}, the broker's code and reason
+ * string</td><td>{@link SubscriptionRejectedException} with code {@code 0x80}</td></tr>
+ * <tr><td>UNSUBACK failure</td><td>the unsubscribe stage fails with {@link IoTException#reason()}</td><td>does
+ * not exist</td></tr>
+ * <tr><td>server DISCONNECT</td><td>{@link ConnectionStateEvent#reason()} of the
+ * {@link ConnectionEventType#DISCONNECTION} event</td><td>does not exist (the connection just drops)</td></tr>
+ * <tr><td>session</td><td>clean start and session expiry interval; a resumed session keeps its subscriptions,
+ * which are not sent again</td><td>clean session</td></tr>
+ * <tr><td>broker limits (receive maximum, maximum packet size, maximum QoS, retain available, topic alias
+ * maximum)</td><td>honoured; oversize publishes refused with {@link PayloadTooLargeException}</td><td>AWS IoT's
+ * documented limits</td></tr>
+ * <tr><td>shared subscriptions ({@code $share/group/filter})</td><td>passed to the broker</td><td>passed to the
+ * broker, which may refuse them</td></tr>
+ * </table>
  */
 @ProviderType
 public interface IoTConnection {
@@ -33,6 +62,8 @@ public interface IoTConnection {
     String PORT = "port";
     /** Service property: the transport (e.g. {@code mqtts}, {@code tcp}). */
     String TRANSPORT = "transport";
+    /** Service property: the MQTT protocol version, {@code 3.1.1} or {@code 5}. */
+    String MQTT_VERSION = "mqtt.version";
 
     /** AWS IoT Core's maximum payload size in bytes (128 KB). */
     int MAX_PAYLOAD_BYTES = 128 * 1024;
@@ -53,6 +84,14 @@ public interface IoTConnection {
     /** @return the current state */
     ConnectionState state();
 
+    /**
+     * @return the MQTT protocol version this connection speaks, as configured; implementations that
+     *         only speak MQTT 3.1.1 need not override it
+     */
+    default MqttVersion mqttVersion() {
+        return MqttVersion.MQTT_3_1_1;
+    }
+
     /** @return the number of publishes accepted but not yet acknowledged (offline queue plus in flight) */
     long queuedMessages();
 
@@ -69,8 +108,20 @@ public interface IoTConnection {
      * @throws InvalidTopicException     at once, if the topic is empty, contains wildcards, is longer than
      *                                   {@value #MAX_TOPIC_BYTES} bytes or has more than {@value #MAX_TOPIC_SLASHES}
      *                                   slashes outside {@code $aws/}; nothing is sent or queued
-     * @throws PayloadTooLargeException  at once, if the payload exceeds {@value #MAX_PAYLOAD_BYTES} bytes
-     * @throws InvalidRequestException   at once, for a {@code null} message
+     * On MQTT 5 the stage fails with {@link PublishRejectedException} if the broker answered with a
+     * PUBACK failure code (the message is removed from the queue: retrying does not help), and with
+     * {@link MessageExpiredException} if the message's expiry interval passed while it waited in the
+     * offline queue (it is dropped unsent; when it is sent, what is left of the interval goes on the wire).
+     *
+     * @param message the message
+     * @return completes when delivered as described
+     * @throws InvalidTopicException     at once, if the topic is empty, contains wildcards, is longer than
+     *                                   {@value #MAX_TOPIC_BYTES} bytes or has more than {@value #MAX_TOPIC_SLASHES}
+     *                                   slashes outside {@code $aws/}; nothing is sent or queued
+     * @throws PayloadTooLargeException  at once, if the payload exceeds {@value #MAX_PAYLOAD_BYTES} bytes, or (MQTT 5)
+     *                                   the publish would exceed the maximum packet size the broker announced
+     * @throws InvalidRequestException   at once, for a {@code null} message, for MQTT 5 properties on an MQTT 3.1.1
+     *                                   connection, or (MQTT 5) for QoS 1 or retain when the broker does not offer it
      * @throws ConnectionClosedException at once, if the connection was closed
      */
     CompletionStage<Void> publish(IoTMessage message);
@@ -116,7 +167,8 @@ public interface IoTConnection {
      * @param qos      the maximum QoS to receive with
      * @param listener the listener
      * @return completes with the subscription once the broker granted it; fails with
-     *         {@link SubscriptionRejectedException} if the broker refused it
+     *         {@link SubscriptionRejectedException} if the broker refused it (its {@link IoTException#reason()}
+     *         carries the SUBACK code; MQTT 5 brokers name the reason, e.g. {@code 0x87 Not authorized})
      * @throws InvalidTopicException at once, for an invalid filter
      */
     CompletionStage<Subscription> subscribe(String filter, QoS qos, MessageListener listener);
@@ -134,10 +186,34 @@ public interface IoTConnection {
     Subscription subscribeAndWait(String filter, QoS qos, MessageListener listener);
 
     /**
+     * Sends a request and waits for its response (MQTT 5 request/response). The request must have a
+     * {@linkplain IoTMessage#responseTopic() response topic}; without {@linkplain IoTMessage#correlationData()
+     * correlation data} a random 16-byte id is added. The connection subscribes to the response topic
+     * once (kept for later requests to the same topic) and completes the stage with the first message
+     * on it whose correlation data equals the request's; messages with other correlation data are
+     * ignored. The responder is expected to copy the correlation data into its response.
+     *
+     * @param request the request, with a response topic
+     * @param timeout how long to wait for the response
+     * @return completes with the response; fails with {@link OperationTimeoutException} if none arrived in
+     *         time, or with the failure of the publish or subscription
+     * @throws InvalidRequestException at once, if the request has no response topic, the timeout is not positive,
+     *                                 or the connection speaks MQTT 3.1.1 (which has no response topic)
+     */
+    default CompletionStage<IoTMessage> request(IoTMessage request, Duration timeout) {
+        CompletableFuture<IoTMessage> refused = new CompletableFuture<>();
+        refused.completeExceptionally(new InvalidRequestException("request/response needs MQTT 5; connection '" + id()
+                + "' uses MQTT 3.1.1"));
+        return refused;
+    }
+
+    /**
      * Removes every listener of a filter and unsubscribes it at the broker.
      *
      * @param filter the topic filter exactly as subscribed
-     * @return completes once the broker acknowledged (at once if the filter was not subscribed)
+     * @return completes once the broker acknowledged (at once if the filter was not subscribed); on MQTT 5 fails
+     *         with an {@link IoTException} carrying the {@linkplain IoTException#reason() reason} of an UNSUBACK
+     *         failure code
      */
     CompletionStage<Void> unsubscribe(String filter);
 

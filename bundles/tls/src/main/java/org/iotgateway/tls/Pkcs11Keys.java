@@ -51,7 +51,13 @@ import org.slf4j.LoggerFactory;
  * <p>PIN handling: a login with a wrong PIN counts against the token's retry limit, and real tokens lock after a few.
  * A wrong PIN is reported as {@link Reason#PIN_INCORRECT} (never to be retried by the caller); the PIN is verified by
  * a fresh login whenever it differs from the last one that succeeded here. Logged in state is per token and process
- * (PKCS#11), so {@link #release(Object)} logs out only when the last user of a token is gone.
+ * (PKCS#11), so {@link #release(Object)} logs out only when the last user of a token is gone: the last one of this
+ * class copy and of every other copy (bundles embed this package privately, so the connection and Greengrass discovery
+ * each have their own copy, sharing the registered provider and the token's login state). Which copies use a token is
+ * kept on the registered provider itself ({@value #USERS_PROPERTY}, a set of JDK strings), changed under the lock of
+ * the JDK's base SunPKCS11 provider that every copy shares. A token another copy signs with is never logged out to
+ * check a PIN (a logout invalidates every key handle of the token): that PIN is checked when the token is next
+ * logged in to.
  *
  * <p>A token label is resolved to its slot by asking the provider for slot and token information; the JDK offers no
  * public API for the token label, so this reads the provider's {@code showInfo} diagnostics, captured for the calling
@@ -77,6 +83,10 @@ public final class Pkcs11Keys {
     public static final int MAX_KEY_LABEL = 1024;
 
     private static final String PROVIDER_PREFIX = "iotgw-";
+    /** Property of a registered provider: the ids of the class copies that use its token (a set of strings). */
+    static final String USERS_PROPERTY = "iotgw.pkcs11.users";
+    /** This class copy's id in {@link #USERS_PROPERTY}. */
+    private static final String COPY_ID = java.util.UUID.randomUUID().toString();
     private static final Pattern SLOT_LINE = Pattern.compile("(?m)^All slots: (.*)$");
     private static final Pattern TOKEN_LABEL_LINE = Pattern.compile("(?m)^Token info for token in slot (\\d+):\\R\\s*label: (.*)$");
 
@@ -250,6 +260,14 @@ public final class Pkcs11Keys {
     public static TokenKey load(Request request, Object owner) {
         validate(request.library, request.slot, request.tokenLabel, request.pin, request.keyLabel);
         synchronized (LOCK) {
+            synchronized (sharedLock()) {
+                return loadLocked(request, owner);
+            }
+        }
+    }
+
+    private static TokenKey loadLocked(Request request, Object owner) {
+        {
             Entry entry = entry(request);
             KeyStore store;
             try {
@@ -260,9 +278,16 @@ public final class Pkcs11Keys {
             }
             byte[] digest = digest(request.pin);
             if (entry.pinDigest == null || !MessageDigest.isEqual(entry.pinDigest, digest)) {
-                // the token may be logged in (by another user in this process) with a different PIN: log out so the
-                // login below really checks this PIN
-                logout(entry);
+                if (signingElsewhere(entry)) {
+                    // another bundle's copy of this class signs with the token: logging out would invalidate its key
+                    // handles (tokens drop the handles of private objects at logout), so the login below checks the
+                    // PIN only if the token is not logged in; once the last user is gone, it is checked again
+                    LOG.debug("{}: in use by another bundle, not logged out to check the PIN", entry.description);
+                } else {
+                    // the token may be logged in (by another user in this process) with a different PIN: log out so
+                    // the login below really checks this PIN
+                    logout(entry);
+                }
             }
             LOGIN_REQUESTS.incrementAndGet();
             try {
@@ -275,10 +300,11 @@ public final class Pkcs11Keys {
             TokenKey key = key(request, entry, store);
             for (Entry other : distinctEntries()) {
                 if (other != entry && other.owners.remove(owner) && other.owners.isEmpty()) {
-                    logout(other);
+                    logoutIfUnused(other);
                 }
             }
             entry.owners.add(owner);
+            users(entry.provider).add(COPY_ID);
             return key;
         }
     }
@@ -291,10 +317,11 @@ public final class Pkcs11Keys {
      */
     public static void release(Object owner) {
         synchronized (LOCK) {
-            for (Entry e : distinctEntries()) {
-                if (e.owners.remove(owner) && e.owners.isEmpty()) {
-                    logout(e);
-                    LOG.debug("{}: logged out, no configuration uses it any more", e.description);
+            synchronized (sharedLock()) {
+                for (Entry e : distinctEntries()) {
+                    if (e.owners.remove(owner) && e.owners.isEmpty() && logoutIfUnused(e)) {
+                        LOG.debug("{}: logged out, no configuration uses it any more", e.description);
+                    }
                 }
             }
         }
@@ -304,6 +331,50 @@ public final class Pkcs11Keys {
         Set<Entry> entries = Collections.newSetFromMap(new java.util.IdentityHashMap<>());
         entries.addAll(TOKENS.values());
         return entries;
+    }
+
+    /**
+     * This copy no longer uses the token: logs it out unless another class copy still does.
+     *
+     * @return whether it was logged out
+     */
+    private static boolean logoutIfUnused(Entry entry) {
+        Set<String> users = users(entry.provider);
+        users.remove(COPY_ID);
+        if (!users.isEmpty()) {
+            // another bundle's configuration still signs with this token: keep its login
+            return false;
+        }
+        logout(entry);
+        return true;
+    }
+
+    /** @return whether another copy of this class has a user of the entry's token */
+    private static boolean signingElsewhere(Entry entry) {
+        for (String user : users(entry.provider)) {
+            if (!user.equals(COPY_ID)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** @return the ids of the class copies using the provider's token, shared by every copy through the provider */
+    @SuppressWarnings("unchecked")
+    static Set<String> users(Provider provider) {
+        Object users = provider.get(USERS_PROPERTY);
+        if (!(users instanceof Set)) {
+            Set<String> created = java.util.concurrent.ConcurrentHashMap.newKeySet();
+            Object previous = provider.putIfAbsent(USERS_PROPERTY, created);
+            users = previous instanceof Set ? previous : created;
+        }
+        return (Set<String>) users;
+    }
+
+    /** @return the lock every copy of this class shares: the JDK's base SunPKCS11 provider instance */
+    private static Object sharedLock() {
+        Provider base = Security.getProvider("SunPKCS11");
+        return base == null ? LOCK : base;
     }
 
     private static void logout(Entry entry) {

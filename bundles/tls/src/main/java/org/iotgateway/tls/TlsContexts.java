@@ -244,12 +244,7 @@ public final class TlsContexts {
                 throw new IllegalStateException("give either CA certificates or trust managers, not both");
             }
             TrustManager[] serverTrust = trustManagers != null ? trustManagers.clone() : caTrustManagers();
-            KeyManager[] clientKeyManagers = keyManagers != null ? keyManagers.clone()
-                    : certFile != null ? new KeyManager[] {clientKeyManager()}
-                    : keyStoreFile != null ? new KeyManager[] {KeyStores.keyManager(keyStoreFile, keyStorePassword,
-                            keyStoreAlias, keyStoreSettings, clock)}
-                    : pkcs11 != null ? new KeyManager[] {pkcs11KeyManager()}
-                    : null;
+            KeyManager[] clientKeyManagers = keyManagers != null ? keyManagers.clone() : clientKeys();
             try {
                 SSLContext context = SSLContext.getInstance(protocol);
                 context.init(clientKeyManagers, serverTrust, null);
@@ -257,6 +252,37 @@ public final class TlsContexts {
             } catch (GeneralSecurityException e) {
                 throw new IllegalStateException("cannot create a " + protocol + " context", e);
             }
+        }
+
+        /**
+         * Reads and checks the client key and certificate only (files, keystore or token), for using the same loaded
+         * key with several contexts ({@link #keyManagers(KeyManager...)}): a key in a PKCS#11 token is then logged in
+         * to once, not once per context.
+         *
+         * @return the key manager of the configured client certificate, or null if none is configured
+         * @throws TlsMaterialException if the material cannot be used
+         * @throws IllegalStateException if several client sources were given
+         */
+        public KeyManager clientKeyManager() {
+            int clientSources = (certFile != null ? 1 : 0) + (keyStoreFile != null ? 1 : 0)
+                    + (keyManagers != null ? 1 : 0) + (pkcs11 != null ? 1 : 0);
+            if (clientSources > 1) {
+                throw new IllegalStateException("give one of a client certificate and key file, a keystore or key "
+                        + "managers, not several");
+            }
+            if (keyManagers != null) {
+                return keyManagers.length == 0 ? null : keyManagers[0];
+            }
+            KeyManager[] managers = clientKeys();
+            return managers == null ? null : managers[0];
+        }
+
+        private KeyManager[] clientKeys() {
+            return certFile != null ? new KeyManager[] {fileKeyManager()}
+                    : keyStoreFile != null ? new KeyManager[] {KeyStores.keyManager(keyStoreFile, keyStorePassword,
+                            keyStoreAlias, keyStoreSettings, clock)}
+                    : pkcs11 != null ? new KeyManager[] {pkcs11KeyManager()}
+                    : null;
         }
 
         private TrustManager[] caTrustManagers() {
@@ -289,7 +315,7 @@ public final class TlsContexts {
             }
         }
 
-        private KeyManager clientKeyManager() {
+        private KeyManager fileKeyManager() {
             Origin certOrigin = Origin.file(Origin.CERTIFICATE_FILE, certSetting, certFile);
             Origin keyOrigin = Origin.file(Origin.PRIVATE_KEY_FILE, keySetting, keyFile);
             List<X509Certificate> chain = Pem.certificates(PemReader.readFile(certOrigin), certOrigin);

@@ -125,7 +125,7 @@ public final class AutoConnectComponent {
         }
         caStore = new CaStore(data.toPath());
         connectionId = settings.connectionId;
-        engine = new AutoConnectEngine(settings, marker, discovery, client::credentials, caStore,
+        engine = new AutoConnectEngine(settings, marker, discovery, client::deviceKey, caStore,
                 new ConfigAdminWriter(configurationAdmin), this::connectionState, CoreProbe.TLS);
         engine.start();
     }

@@ -57,7 +57,7 @@ final class AutoConnectEngine implements AutoCloseable {
     private final AutoConnectSettings settings;
     private final String marker;
     private final GreengrassDiscovery discovery;
-    private final Supplier<Credentials> credentials;
+    private final Supplier<DeviceKey> deviceKey;
     private final CaStore caStore;
     private final ConnectionConfigurationWriter writer;
     private final Supplier<Optional<ConnectionState>> connectionState;
@@ -77,19 +77,19 @@ final class AutoConnectEngine implements AutoCloseable {
      * @param settings        the settings
      * @param marker          the marker of the connection configuration (the auto-connect's PID)
      * @param discovery       the discovery client
-     * @param credentials     the device credentials (of the discovery client), read whenever needed
+     * @param deviceKey       the device key and credentials (of the discovery client), read whenever needed
      * @param caStore         where the group's CAs are stored
      * @param writer          writes the connection configuration
      * @param connectionState the state of the connection with the configured id, empty while there is none
      * @param probe           checks a candidate
      */
     AutoConnectEngine(AutoConnectSettings settings, String marker, GreengrassDiscovery discovery,
-            Supplier<Credentials> credentials, CaStore caStore, ConnectionConfigurationWriter writer,
+            Supplier<DeviceKey> deviceKey, CaStore caStore, ConnectionConfigurationWriter writer,
             Supplier<Optional<ConnectionState>> connectionState, CoreProbe probe) {
         this.settings = settings;
         this.marker = marker;
         this.discovery = discovery;
-        this.credentials = credentials;
+        this.deviceKey = deviceKey;
         this.caStore = caStore;
         this.writer = writer;
         this.connectionState = connectionState;
@@ -255,13 +255,8 @@ final class AutoConnectEngine implements AutoCloseable {
             LOG.warn("Skipping Greengrass group {}: {}", group.groupId(), e.getMessage());
             return null;
         }
-        try {
-            return TlsSetup.core(cas, credentials.get(), settings.hostnameVerification);
-        } catch (TlsMaterialException e) {
-            LOG.error("Greengrass auto-connect of thing '{}': the device credentials cannot be used: {}",
-                    settings.thingName, e.getMessage());
-            return null;
-        }
+        // the key the discovery configuration loaded: a token key is not logged in to again for every core
+        return TlsSetup.core(cas, deviceKey.get().keyManager, settings.hostnameVerification);
     }
 
     private static String describe(Exception e) {
@@ -285,7 +280,7 @@ final class AutoConnectEngine implements AutoCloseable {
         p.put(IoTConnection.PORT, c.entry.port());
         p.put(IoTConnection.TRANSPORT, "mqtts");
         p.put("ca.file", caFile.toAbsolutePath().toString());
-        p.putAll(credentials.get().connectionProperties());
+        p.putAll(deviceKey.get().credentials.connectionProperties());
         p.put(IoTConnection.CLIENT_ID, settings.clientId);
         p.put(IoTConnection.THING_NAME, settings.thingName);
         p.put("hostname.verification", settings.hostnameVerification);

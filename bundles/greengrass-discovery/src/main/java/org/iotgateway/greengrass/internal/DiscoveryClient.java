@@ -73,11 +73,13 @@ final class DiscoveryClient implements GreengrassDiscovery, AutoCloseable {
     /** Settings with the socket factory and proxy built from them; replaced as a whole. */
     private static final class Setup {
         final DiscoverySettings settings;
+        final DeviceKey key;
         final SSLSocketFactory factory;
         final HttpProxy proxy;
 
-        Setup(DiscoverySettings settings, SSLSocketFactory factory, HttpProxy proxy) {
+        Setup(DiscoverySettings settings, DeviceKey key, SSLSocketFactory factory, HttpProxy proxy) {
             this.settings = settings;
+            this.key = key;
             this.factory = factory;
             this.proxy = proxy;
         }
@@ -93,12 +95,14 @@ final class DiscoveryClient implements GreengrassDiscovery, AutoCloseable {
 
     /**
      * @param settings the settings
-     * @param factory  the TLS socket factory for the endpoint (see {@link TlsSetup#discovery(DiscoverySettings)})
+     * @param key      the device key loaded for the settings (see {@link TlsSetup#deviceKey})
+     * @param factory  the TLS socket factory for the endpoint (see {@link TlsSetup#discovery})
      * @param proxy    the HTTP proxy to go through, or {@code null}
      * @param version  this bundle's version, for the User-Agent
      */
-    DiscoveryClient(DiscoverySettings settings, SSLSocketFactory factory, HttpProxy proxy, String version) {
-        this.setup = new Setup(settings, factory, proxy);
+    DiscoveryClient(DiscoverySettings settings, DeviceKey key, SSLSocketFactory factory, HttpProxy proxy,
+            String version) {
+        this.setup = new Setup(settings, key, factory, proxy);
         this.userAgent = "iot-gateway-bundles/" + version;
         int n = INSTANCES.incrementAndGet();
         this.requests = new ThreadPoolExecutor(MAX_THREADS, MAX_THREADS, 30, TimeUnit.SECONDS,
@@ -115,17 +119,20 @@ final class DiscoveryClient implements GreengrassDiscovery, AutoCloseable {
     }
 
     /** Uses new settings for requests started from now on. */
-    void reconfigure(DiscoverySettings settings, SSLSocketFactory factory, HttpProxy proxy) {
-        this.setup = new Setup(settings, factory, proxy);
+    void reconfigure(DiscoverySettings settings, DeviceKey key, SSLSocketFactory factory, HttpProxy proxy) {
+        this.setup = new Setup(settings, key, factory, proxy);
     }
 
     DiscoverySettings settings() {
         return setup.settings;
     }
 
-    /** @return the device credentials of the current configuration (for the connection to a core) */
-    Credentials credentials() {
-        return setup.settings.credentials;
+    /**
+     * @return the device key of the current configuration and its credentials (for checking cores and for the
+     *         connection to a core)
+     */
+    DeviceKey deviceKey() {
+        return setup.key;
     }
 
     @Override

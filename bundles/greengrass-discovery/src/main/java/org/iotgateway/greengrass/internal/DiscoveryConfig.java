@@ -54,6 +54,31 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
             + "keystore's only private key.", required = false)
     String keystore_alias() default "";
 
+    @AttributeDefinition(name = "PKCS#11 library", description = "PKCS#11 module of the token (TPM, HSM, smart card) "
+            + "that holds the device's private key, e.g. /usr/lib/x86_64-linux-gnu/pkcs11/libtpm2_pkcs11.so (TPM), "
+            + "opensc-pkcs11.so (smart card), an HSM vendor's module, or libsofthsm2.so. Set: the key is used in the "
+            + "token and never leaves it (instead of the private key file or keystore); the certificate comes from the "
+            + "certificate file or, when that is empty, from the token. The core auto-connect gives the connection to "
+            + "the core the same token settings.", required = false)
+    String pkcs11_library() default "";
+
+    @AttributeDefinition(name = "PKCS#11 slot id", description = "Slot of the token. -1: select by token label, or "
+            + "the library's first slot when no label is set.", required = false)
+    long pkcs11_slot() default -1;
+
+    @AttributeDefinition(name = "PKCS#11 token label", description = "Label of the token (instead of the slot id).",
+            required = false)
+    String pkcs11_token_label() default "";
+
+    @AttributeDefinition(name = "PKCS#11 user PIN", description = "User PIN of the token. A PIN the token refuses is "
+            + "reported once and not retried (wrong PINs lock tokens) until the configuration changes.",
+            type = AttributeType.PASSWORD, required = false)
+    String pkcs11_pin() default "";
+
+    @AttributeDefinition(name = "PKCS#11 key label", description = "Label (CKA_LABEL, keystore alias) of the private "
+            + "key in the token; the token must hold a certificate with the key's CKA_ID.", required = false)
+    String pkcs11_key_label() default "";
+
     @AttributeDefinition(name = "Verify host name", description = "Check that the endpoint's certificate matches "
             + "the endpoint name. Leave on: switching it off allows man-in-the-middle attacks.")
     boolean hostname_verification() default true;

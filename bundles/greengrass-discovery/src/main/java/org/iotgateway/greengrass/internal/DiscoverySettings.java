@@ -39,7 +39,8 @@ final class DiscoverySettings {
         port = port("port", c.port());
         caFile = Credentials.path("ca.file", c.ca_file());
         credentials = Credentials.of(c.cert_file(), c.key_file(), c.keystore_file(), c.keystore_password(),
-                c.keystore_alias());
+                c.keystore_alias(), Credentials.pkcs11(c.pkcs11_library(), c.pkcs11_slot(), c.pkcs11_token_label(),
+                        c.pkcs11_pin(), c.pkcs11_key_label(), c.key_file(), c.keystore_file()));
         hostnameVerification = c.hostname_verification();
         if (c.timeout() < 1) {
             throw new InvalidConfigurationException("timeout", c.timeout() + " must be at least 1 second");

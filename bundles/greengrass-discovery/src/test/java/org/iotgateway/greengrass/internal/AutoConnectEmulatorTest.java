@@ -92,7 +92,7 @@ class AutoConnectEmulatorTest {
         p.put("retry.backoff.max.ms", 400L);
         p.putAll(extra);
         AutoConnectEngine engine = new AutoConnectEngine(Support.autoConnectSettings(p), "pid-" + thing, discovery,
-                discovery::credentials, new CaStore(dataArea.resolve("ca")), connection, connection::state,
+                discovery::deviceKey, new CaStore(dataArea.resolve("ca")), connection, connection::state,
                 CoreProbe.TLS);
         closeables.add(0, engine);
         engine.start();

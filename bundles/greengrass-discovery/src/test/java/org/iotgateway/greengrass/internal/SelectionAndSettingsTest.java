@@ -69,7 +69,7 @@ class SelectionAndSettingsTest {
     private static String invalid(Map<String, Object> p) {
         InvalidConfigurationException e = assertThrows(InvalidConfigurationException.class, () -> {
             DiscoverySettings s = Support.discoverySettings(p);
-            TlsSetup.discovery(s);
+            TlsSetup.discovery(s, TlsSetup.deviceKey(s, s));
             TlsSetup.proxy(s);
         });
         return e.getMessage();

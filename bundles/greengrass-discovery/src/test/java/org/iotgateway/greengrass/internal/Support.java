@@ -48,7 +48,8 @@ final class Support {
     }
 
     static DiscoveryClient client(DiscoverySettings settings) {
-        return new DiscoveryClient(settings, TlsSetup.discovery(settings), TlsSetup.proxy(settings), "test");
+        DeviceKey key = TlsSetup.deviceKey(settings, settings);
+        return new DiscoveryClient(settings, key, TlsSetup.discovery(settings, key), TlsSetup.proxy(settings), "test");
     }
 
     static DiscoveryClient client(Map<String, Object> properties) {

@@ -153,13 +153,13 @@ class JobsServiceApiTest extends EmulatorTestBase {
         String thing = unique("timeout");
         Jobs.Standalone jobs = jobs(connect(thing), settings(thing, "auto.execute", false, "operation.timeout.ms", 300));
         ready(jobs);
-        emulator.stopBroker();
+        stopBroker();
         long t0 = System.nanoTime();
         OperationTimeoutException e = assertThrows(OperationTimeoutException.class, jobs::listPendingAndWait);
         long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
         assertTrue(ms >= 250 && ms < 3000, ms + " ms");
         assertTrue(e.getMessage().contains("listing the pending jobs of thing " + thing), e.getMessage());
-        emulator.startBroker();
+        startBroker();
     }
 
     @Test

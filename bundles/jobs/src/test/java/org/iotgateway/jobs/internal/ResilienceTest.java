@@ -138,7 +138,7 @@ class ResilienceTest extends EmulatorTestBase {
         emulator.createJob(thing + "-update-1", "{\"operation\":\"update\"}", thing);
         assertTrue(handler.started.await(10, TimeUnit.SECONDS));
 
-        emulator.stopBroker();
+        stopBroker();
         // progress and the result while the broker is away
         CompletableFuture<Void> progress = handler.context.get().reportProgress(Map.of("step", "offline"))
                 .toCompletableFuture();
@@ -146,7 +146,7 @@ class ResilienceTest extends EmulatorTestBase {
         assertTrue(handler.returned.await(5, TimeUnit.SECONDS));
         Await.sleep(300);
         assertEquals("IN_PROGRESS", status(thing, thing + "-update-1"));
-        emulator.startBroker();
+        startBroker();
 
         org.iotgateway.emulator.JobExecution done = awaitStatus(thing, thing + "-update-1", "SUCCEEDED");
         assertEquals(Map.of("resumed", "false"), done.statusDetails());
@@ -166,7 +166,7 @@ class ResilienceTest extends EmulatorTestBase {
         assertTrue(handler.started.await(10, TimeUnit.SECONDS));
         int describesBefore = connection.publishedTo(thing + "-update-1/get").size();
 
-        assertTrue(emulator.disconnectClient(connection.clientId()));
+        assertTrue(disconnectClient(connection.clientId()));
         Await.until("described again after the reconnect", WAIT,
                 () -> connection.publishedTo(thing + "-update-1/get").size() > describesBefore);
         Await.sleep(200);
@@ -186,10 +186,10 @@ class ResilienceTest extends EmulatorTestBase {
         emulator.createJob(thing + "-update-1", "{\"operation\":\"update\"}", thing);
         assertTrue(handler.started.await(10, TimeUnit.SECONDS));
 
-        emulator.stopBroker();
+        stopBroker();
         emulator.cancelJobExecution(thing, thing + "-update-1", true);
         Await.sleep(200);
-        emulator.startBroker();
+        startBroker();
         assertTrue(handler.returned.await(10, TimeUnit.SECONDS));
         assertTrue(handler.interrupted.get());
         Await.sleep(200);

@@ -399,6 +399,7 @@ public final class ConnectionComponent {
         p.put(IoTConnection.ENDPOINT, s.endpoint);
         p.put(IoTConnection.PORT, s.port);
         p.put(IoTConnection.TRANSPORT, s.transport.id);
+        p.put(IoTConnection.MQTT_VERSION, s.mqttVersionName());
         for (String key : new String[] { Constants.SERVICE_PID, "service.factoryPid" }) {
             Object v = config.get(key);
             if (v != null) {

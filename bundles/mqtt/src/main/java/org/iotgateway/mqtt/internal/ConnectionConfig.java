@@ -120,9 +120,29 @@ import org.osgi.service.metatype.annotations.Option;
             + "intervals of silence and replaced. AWS IoT accepts 30 to 1200.", min = "0")
     int keep_alive() default 30;
 
+    @AttributeDefinition(name = "MQTT version", description = "Protocol version. MQTT 5 adds message properties "
+            + "(expiry, user properties, content type, response topic, correlation data), reason codes on failures, "
+            + "session expiry and topic aliases; apps, shadows and jobs work unchanged on either. AWS IoT Core "
+            + "supports both.", options = { @Option(label = "MQTT 3.1.1", value = "3.1.1"),
+                    @Option(label = "MQTT 5", value = "5") })
+    String mqtt_version() default "3.1.1";
+
     @AttributeDefinition(name = "Clean session", description = "Start every connection with a clean session. "
-            + "Off: the broker keeps subscriptions and queued QoS 1 messages while the gateway is away.")
+            + "Off: the broker keeps subscriptions and queued QoS 1 messages while the gateway is away. On MQTT 5 this "
+            + "is Clean Start, and how long the broker keeps the session is the session expiry below.")
     boolean clean_session() default true;
+
+    @AttributeDefinition(name = "Session expiry (s)", description = "MQTT 5 only (ignored on 3.1.1): how long the "
+            + "broker keeps the session after the connection ends. 0: the session ends with the connection. With "
+            + "clean session off and an expiry above 0 a reconnect resumes the session: the broker keeps the "
+            + "subscriptions (they are not sent again) and the QoS 1 messages that arrived meanwhile. At most "
+            + "4294967295 (never expires).", min = "0", max = "4294967295")
+    long session_expiry() default 0;
+
+    @AttributeDefinition(name = "Inbound topic aliases", description = "MQTT 5 only: how many topic aliases the "
+            + "broker may use on messages to this client (0: none). Outbound aliases follow the broker's limit "
+            + "(its topic alias maximum) automatically.", min = "0", max = "65535")
+    int topic_alias_maximum() default 0;
 
     @AttributeDefinition(name = "Connect timeout (s)", description = "How long one connection attempt may take.",
             min = "1")

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.regex.Pattern;
 
+import org.iotgateway.api.MqttVersion;
 import org.iotgateway.api.QoS;
 
 /**
@@ -128,6 +129,11 @@ final class ConnectionSettings {
     final boolean hostnameVerification;
     final int keepAliveSeconds;
     final boolean cleanSession;
+    final MqttVersion mqttVersion;
+    /** MQTT 5 session expiry interval in seconds (0 to 2^32 - 1). */
+    final long sessionExpirySeconds;
+    /** MQTT 5 inbound topic alias maximum the client announces. */
+    final int topicAliasMaximum;
     final int connectTimeoutSeconds;
     final Duration operationTimeout;
     final long backoffBaseMillis;
@@ -189,9 +195,8 @@ final class ConnectionSettings {
         pkcs11KeyLabel = trim(c.pkcs11_key_label());
         if (transport.tls() && pkcs11Library != null) {
             if (keyFile != null || keystoreFile != null) {
-                throw new InvalidConfigurationException(keyFile != null ? "key.file" : "keystore.file",
-                        "pkcs11.library (key in a PKCS#11 token) and " + (keyFile != null ? "key.file" : "keystore.file")
-                                + " both name a private key: set one of them");
+                String other = keyFile != null ? "key.file" : "keystore.file";
+                throw new InvalidConfigurationException(other, org.iotgateway.tls.Pkcs11Settings.conflict(other));
             }
             try {
                 char[] pin = pkcs11Pin.toCharArray();
@@ -230,6 +235,17 @@ final class ConnectionSettings {
         hostnameVerification = c.hostname_verification();
         keepAliveSeconds = nonNegative("keep.alive", c.keep_alive());
         cleanSession = c.clean_session();
+        mqttVersion = mqttVersion(c.mqtt_version());
+        if (c.session_expiry() < 0 || c.session_expiry() > 0xFFFF_FFFFL) {
+            throw new InvalidConfigurationException("session.expiry", c.session_expiry()
+                    + " is outside 0-4294967295 seconds");
+        }
+        sessionExpirySeconds = c.session_expiry();
+        if (c.topic_alias_maximum() < 0 || c.topic_alias_maximum() > 65535) {
+            throw new InvalidConfigurationException("topic.alias.maximum", c.topic_alias_maximum()
+                    + " is outside 0-65535");
+        }
+        topicAliasMaximum = c.topic_alias_maximum();
         connectTimeoutSeconds = positive("connect.timeout", c.connect_timeout());
         operationTimeout = Duration.ofSeconds(positive("operation.timeout", c.operation_timeout()));
         backoffBaseMillis = positive("reconnect.backoff.base.ms", c.reconnect_backoff_base_ms());
@@ -341,6 +357,30 @@ final class ConnectionSettings {
         proxyPort = c.proxy_port();
     }
 
+    /** @return the protocol version of a {@code mqtt.version} value: 3.1.1 (also 311, 4) or 5 (also 5.0) */
+    static MqttVersion mqttVersion(String value) {
+        // strip(), not trim(): a control character is an error, not white space
+        String v = value == null ? "" : value.strip().toLowerCase(Locale.ROOT);
+        switch (v) {
+            case "":
+            case "3.1.1":
+            case "311":
+            case "4":
+                return MqttVersion.MQTT_3_1_1;
+            case "5":
+            case "5.0":
+                return MqttVersion.MQTT_5;
+            default:
+                throw new InvalidConfigurationException("mqtt.version", "'" + printable(String.valueOf(value))
+                        + "' is not an MQTT version; use 3.1.1 or 5");
+        }
+    }
+
+    /** @return "3.1.1" or "5", as configured */
+    String mqttVersionName() {
+        return mqttVersion == MqttVersion.MQTT_5 ? "5" : "3.1.1";
+    }
+
     static ConnectionSettings from(ConnectionConfig config) {
         return new ConnectionSettings(config, Environment.system());
     }
@@ -431,7 +471,7 @@ final class ConnectionSettings {
     public String toString() {
         // never includes passwords, tokens, signatures or key material
         return "connection '" + connectionId + "' (" + transport.id + "://" + endpoint + ":" + port + ", client id '" + clientId
-                + "'" + (proxied() ? ", via HTTP proxy " + proxyHost + ":" + proxyPort : "") + ")";
+                + "', MQTT " + mqttVersionName() + (proxied() ? ", via HTTP proxy " + proxyHost + ":" + proxyPort : "") + ")";
     }
 
     private static String trim(String s) {

@@ -84,6 +84,50 @@ final class KeepAliveTimer implements InvocationHandler {
                 new Class<?>[] { MqttPingSender.class }, handler);
     }
 
+    /**
+     * The same keep-alive driver for Paho's MQTT 5 client. That client is embedded in this bundle,
+     * so its {@code ClientComms} is reachable directly; the two calls are still made reflectively
+     * through the shared code path.
+     */
+    static org.eclipse.paho.mqttv5.client.MqttPingSender createV5(ScheduledExecutorService timer, Executor worker,
+            String connectionId) {
+        KeepAliveTimer handler = new KeepAliveTimer(timer, worker, connectionId);
+        return new org.eclipse.paho.mqttv5.client.MqttPingSender() {
+            @Override
+            public void init(org.eclipse.paho.mqttv5.client.internal.ClientComms comms) {
+                try {
+                    handler.init(comms);
+                } catch (NoSuchMethodException e) {
+                    throw new IllegalStateException("Paho MQTT 5 client has no keep-alive check", e);
+                }
+            }
+
+            @Override
+            public void start() {
+                try {
+                    handler.start();
+                } catch (ReflectiveOperationException e) {
+                    throw new IllegalStateException("Paho MQTT 5 client has no keep-alive interval", e);
+                }
+            }
+
+            @Override
+            public void stop() {
+                handler.stop();
+            }
+
+            @Override
+            public void schedule(long delayInMilliseconds) {
+                handler.schedule(delayInMilliseconds);
+            }
+
+            @Override
+            public String toString() {
+                return "KeepAliveTimer[" + connectionId + ", MQTT 5]";
+            }
+        };
+    }
+
     @Override
     public Object invoke(Object proxy, Method method, Object[] args) throws Throwable {
         switch (method.getName()) {

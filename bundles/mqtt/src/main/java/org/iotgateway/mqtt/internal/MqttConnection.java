@@ -1,15 +1,18 @@
 package org.iotgateway.mqtt.internal;
 
 import java.io.IOException;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
@@ -26,15 +29,6 @@ import java.util.concurrent.locks.ReentrantLock;
 
 import javax.net.SocketFactory;
 
-import org.eclipse.paho.client.mqttv3.IMqttActionListener;
-import org.eclipse.paho.client.mqttv3.IMqttDeliveryToken;
-import org.eclipse.paho.client.mqttv3.IMqttToken;
-import org.eclipse.paho.client.mqttv3.MqttAsyncClient;
-import org.eclipse.paho.client.mqttv3.MqttCallback;
-import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
-import org.eclipse.paho.client.mqttv3.MqttException;
-import org.eclipse.paho.client.mqttv3.MqttMessage;
-import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
 import org.iotgateway.api.ConnectionClosedException;
 import org.iotgateway.api.ConnectionState;
 import org.iotgateway.api.ConnectionStateEvent;
@@ -44,6 +38,7 @@ import org.iotgateway.api.InvalidTopicException;
 import org.iotgateway.api.IoTConnection;
 import org.iotgateway.api.IoTException;
 import org.iotgateway.api.IoTMessage;
+import org.iotgateway.api.MessageExpiredException;
 import org.iotgateway.api.MessageListener;
 import org.iotgateway.api.MqttReason;
 import org.iotgateway.api.MqttVersion;
@@ -51,11 +46,13 @@ import org.iotgateway.api.NegotiatedSettings;
 import org.iotgateway.api.NotConnectedException;
 import org.iotgateway.api.OperationTimeoutException;
 import org.iotgateway.api.PayloadTooLargeException;
+import org.iotgateway.api.PublishRejectedException;
 import org.iotgateway.api.QoS;
 import org.iotgateway.api.QueueFullException;
 import org.iotgateway.api.QueueStorageException;
 import org.iotgateway.api.Subscription;
 import org.iotgateway.api.SubscriptionRejectedException;
+import org.iotgateway.mqtt.internal.spool.MessageProperties;
 import org.iotgateway.mqtt.internal.spool.Spool;
 import org.iotgateway.mqtt.internal.spool.SpooledMessage;
 import org.slf4j.Logger;
@@ -81,6 +78,7 @@ import org.slf4j.LoggerFactory;
 final class MqttConnection implements IoTConnection {
 
     private static final Logger LOG = LoggerFactory.getLogger(MqttConnection.class);
+    private static final SecureRandom RANDOM = new SecureRandom();
 
     /** AWS IoT Core accepts at most 8 filters per SUBSCRIBE. */
     static final int SUBSCRIBE_BATCH = 8;
@@ -88,8 +86,6 @@ final class MqttConnection implements IoTConnection {
     static final int AWS_SUBSCRIPTION_LIMIT = 50;
     /** Messages waiting for one listener at most; beyond it the listener misses messages (logged). */
     static final int LISTENER_BACKLOG = 10_000;
-
-    private static final int SUBACK_FAILURE = 0x80;
 
     private final String version;
     private final Object lock = new Object();
@@ -109,14 +105,18 @@ final class MqttConnection implements IoTConnection {
     private final Map<Long, CompletableFuture<Void>> waiting = new HashMap<>();
     private final Map<String, Filter> filters = new LinkedHashMap<>();
     private final Map<String, List<CompletableFuture<Void>>> pendingUnsubscribes = new LinkedHashMap<>();
-    private MqttAsyncClient client;
+    private final Map<String, ResponseRoute> responseRoutes = new HashMap<>();
+    private ProtocolClient client;
+    /** What the broker announced on the last CONNACK; null before the first. */
+    private NegotiatedSettings negotiated;
+    /** Publishes dropped from the queue because their message expiry passed. */
+    private long expiredDropped;
     private int generation;
     private ConnectionState state = ConnectionState.DISCONNECTED;
     private boolean sessionReady;
     private boolean draining;
     private int inflight;
     private int drainCredit;
-    private PublishListener publishListener;
     private boolean closed;
     private Backoff backoff;
     private ScheduledFuture<?> reconnectTask;
@@ -191,6 +191,27 @@ final class MqttConnection implements IoTConnection {
     }
 
     @Override
+    public MqttVersion mqttVersion() {
+        synchronized (lock) {
+            return settings.mqttVersion;
+        }
+    }
+
+    /** @return the settings the broker announced on the last CONNACK, or null before the first */
+    NegotiatedSettings negotiated() {
+        synchronized (lock) {
+            return negotiated;
+        }
+    }
+
+    /** @return publishes dropped from the offline queue because their message expiry interval passed */
+    long expiredMessages() {
+        synchronized (lock) {
+            return expiredDropped;
+        }
+    }
+
+    @Override
     public long queuedMessages() {
         synchronized (lock) {
             return spool.size();
@@ -220,7 +241,7 @@ final class MqttConnection implements IoTConnection {
         Topics.validateTopic(topic);
         checkSize(topic, payload.length);
         CompletableFuture<Void> stage = new AsyncOnlyFuture<>(completionExecutor);
-        accept(topic, payload.clone(), qos, false, stage);
+        accept(topic, payload.clone(), qos, false, null, stage);
         return stage;
     }
 
@@ -230,7 +251,7 @@ final class MqttConnection implements IoTConnection {
         Topics.validateTopic(topic);
         checkSize(topic, payload.length);
         CompletableFuture<Void> raw = new CompletableFuture<>();
-        accept(topic, payload.clone(), qos, false, raw);
+        accept(topic, payload.clone(), qos, false, null, raw);
         await(raw, "publish to '" + topic + "'", "; the message stays queued and will still be delivered");
     }
 
@@ -282,8 +303,91 @@ final class MqttConnection implements IoTConnection {
         }
         Topics.validateTopic(message.topic());
         checkSize(message.topic(), message.payloadLength());
+        MessageProperties properties = null;
+        String mqtt5 = message.mqtt5Property().orElse(null);
+        if (mqtt5 != null) {
+            synchronized (lock) {
+                if (settings.mqttVersion != MqttVersion.MQTT_5) {
+                    throw new InvalidRequestException(mqtt5 + " need" + (mqtt5.endsWith("s") ? "" : "s")
+                            + " MQTT 5; connection '" + settings.connectionId + "' uses MQTT 3.1.1 (publish to '"
+                            + message.topic() + "' refused)");
+                }
+            }
+            properties = MessageProperties.of(message, System.currentTimeMillis());
+            int encoded = properties.encode().length;
+            if (encoded > MessageProperties.MAX_ENCODED_BYTES) {
+                throw new PayloadTooLargeException("MQTT 5 properties of the message to topic '" + message.topic() + "'",
+                        encoded, MessageProperties.MAX_ENCODED_BYTES);
+            }
+        }
         // the message keeps its own copy; this one belongs to the queue and is handed to Paho as is
-        accept(message.topic(), message.payload(), message.qos(), message.retain(), future);
+        accept(message.topic(), message.payload(), message.qos(), message.retain(), properties, future);
+    }
+
+    /**
+     * @return the size of the PUBLISH packet for a queued message, as the broker's Maximum Packet Size
+     *         counts it (an upper bound: a topic alias may make it smaller)
+     */
+    static long packetSize(String topic, int payloadLength, int qos, MessageProperties p) {
+        long properties = 3; // room for a topic alias
+        if (p != null) {
+            if (p.expiresAtMillis() >= 0) {
+                properties += 5;
+            }
+            for (org.iotgateway.api.UserProperty u : p.userProperties()) {
+                properties += 5 + utf8Length(u.name()) + utf8Length(u.value());
+            }
+            if (p.contentType() != null) {
+                properties += 3 + utf8Length(p.contentType());
+            }
+            if (p.payloadFormatUtf8()) {
+                properties += 2;
+            }
+            if (p.responseTopic() != null) {
+                properties += 3 + utf8Length(p.responseTopic());
+            }
+            if (p.correlationData() != null) {
+                properties += 3 + p.correlationData().length;
+            }
+        }
+        long variable = 2 + utf8Length(topic) + (qos > 0 ? 2 : 0) + varIntLength(properties) + properties;
+        long remaining = variable + payloadLength;
+        return 1 + varIntLength(remaining) + remaining;
+    }
+
+    private static int varIntLength(long v) {
+        return v < 128 ? 1 : v < 16_384 ? 2 : v < 2_097_152 ? 3 : 4;
+    }
+
+    private static long utf8Length(String s) {
+        return s.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+    }
+
+    /**
+     * Checks a publish against what the broker announced (MQTT 5): maximum packet size, maximum
+     * QoS, retain available. Caller holds the lock.
+     *
+     * @return the failure, or null if the broker accepts it (or nothing is known yet)
+     */
+    private IoTException brokerLimitsLocked(String topic, int payloadLength, int qos, boolean retain, MessageProperties p) {
+        NegotiatedSettings n = negotiated;
+        if (n == null || n.protocol() != MqttVersion.MQTT_5) {
+            return null;
+        }
+        long size = packetSize(topic, payloadLength, qos, p);
+        if (size > n.maximumPacketSize()) {
+            return new PayloadTooLargeException("publish to '" + topic + "' on connection '" + settings.connectionId
+                    + "' (the broker's maximum packet size, counting topic and properties)", size, n.maximumPacketSize());
+        }
+        if (qos > n.maximumQos().level()) {
+            return new InvalidRequestException("publish to '" + topic + "' at QoS " + qos + " refused: the broker of connection '"
+                    + settings.connectionId + "' accepts at most QoS " + n.maximumQos().level());
+        }
+        if (retain && !n.retainAvailable()) {
+            return new InvalidRequestException("retained publish to '" + topic + "' refused: the broker of connection '"
+                    + settings.connectionId + "' does not support retained messages");
+        }
+        return null;
     }
 
     private static void checkSize(String topic, int length) {
@@ -297,13 +401,18 @@ final class MqttConnection implements IoTConnection {
      *
      * @param payload owned by the connection from now on: never modified, never handed to the caller
      */
-    private void accept(String topic, byte[] payload, QoS qos, boolean retain, CompletableFuture<Void> future) {
+    private void accept(String topic, byte[] payload, QoS qos, boolean retain, MessageProperties properties,
+            CompletableFuture<Void> future) {
         List<SpooledMessage> batch;
-        MqttAsyncClient target;
-        PublishListener listener;
+        ProtocolClient target;
+        int gen;
         synchronized (lock) {
             if (closed) {
                 throw new ConnectionClosedException("connection '" + settings.connectionId + "' is closed");
+            }
+            IoTException refused = brokerLimitsLocked(topic, payload.length, qos.level(), retain, properties);
+            if (refused != null) {
+                throw refused;
             }
             if (state != ConnectionState.CONNECTED) {
                 if (settings.queueSize == 0) {
@@ -329,7 +438,7 @@ final class MqttConnection implements IoTConnection {
             }
             SpooledMessage entry;
             try {
-                entry = spool.append(topic, payload, qos.level(), retain);
+                entry = spool.append(topic, payload, qos.level(), retain, properties);
             } catch (IOException e) {
                 LOG.error("Connection '{}': could not store a publish to '{}' in the offline queue: {}",
                         settings.connectionId, topic, e.toString());
@@ -350,9 +459,9 @@ final class MqttConnection implements IoTConnection {
                 return;
             }
             target = client;
-            listener = publishListener;
+            gen = generation;
         }
-        sendHoldingSendLock(batch, target, listener);
+        sendHoldingSendLock(batch, target, gen);
     }
 
     @Override
@@ -414,6 +523,116 @@ final class MqttConnection implements IoTConnection {
                 }
             }
             return result;
+        }
+    }
+
+    @Override
+    public CompletionStage<IoTMessage> request(IoTMessage request, Duration timeout) {
+        if (request == null) {
+            throw new InvalidRequestException("request is null");
+        }
+        if (timeout == null || timeout.isNegative() || timeout.isZero()) {
+            throw new InvalidRequestException("timeout of the request to '" + request.topic() + "' must be positive, was "
+                    + timeout);
+        }
+        String responseTopic = request.responseTopic().orElseThrow(() -> new InvalidRequestException("request to '"
+                + request.topic() + "' has no response topic; set one with IoTMessage.builder(...).responseTopic(...)"));
+        Topics.validateTopic(request.topic());
+        Topics.validateFilter(responseTopic);
+        String connectionId;
+        synchronized (lock) {
+            connectionId = settings.connectionId;
+            if (settings.mqttVersion != MqttVersion.MQTT_5) {
+                throw new InvalidRequestException("request/response needs MQTT 5; connection '" + connectionId
+                        + "' uses MQTT 3.1.1");
+            }
+        }
+        byte[] correlation = request.correlationData().orElse(null);
+        IoTMessage toSend = request;
+        if (correlation == null) {
+            correlation = new byte[16];
+            RANDOM.nextBytes(correlation);
+            toSend = request.toBuilder().correlationData(correlation).build();
+        }
+        String key = Base64.getEncoder().encodeToString(correlation);
+        CompletableFuture<IoTMessage> result = new AsyncOnlyFuture<>(completionExecutor);
+        ResponseRoute route;
+        synchronized (lock) {
+            if (closed) {
+                throw new ConnectionClosedException("connection '" + connectionId + "' is closed");
+            }
+            route = responseRoutes.get(responseTopic);
+            if (route == null) {
+                route = new ResponseRoute(responseTopic);
+                responseRoutes.put(responseTopic, route);
+                route.subscribed = subscribeRaw(responseTopic, QoS.AT_LEAST_ONCE, route, route);
+            }
+            if (route.pending.putIfAbsent(key, result) != null) {
+                throw new InvalidRequestException("a request with the same correlation data already waits for its "
+                        + "response on '" + responseTopic + "'");
+            }
+        }
+        final ResponseRoute r = route;
+        ScheduledFuture<?> timer = control.schedule(() -> {
+            if (r.pending.remove(key, result)) {
+                result.completeExceptionally(new OperationTimeoutException("no response to the request to '"
+                        + request.topic() + "' arrived on '" + responseTopic + "' within " + timeout.toMillis()
+                        + " ms (connection '" + connectionId + "')"));
+            }
+        }, timeout.toMillis(), TimeUnit.MILLISECONDS);
+        result.whenComplete((v, e) -> timer.cancel(false));
+        final IoTMessage message = toSend;
+        r.subscribed.whenComplete((subscription, failure) -> {
+            if (failure != null) {
+                synchronized (lock) {
+                    responseRoutes.remove(responseTopic, r);
+                }
+                if (r.pending.remove(key, result)) {
+                    result.completeExceptionally(failure);
+                }
+                return;
+            }
+            try {
+                publish(message).whenComplete((v, e) -> {
+                    if (e != null && r.pending.remove(key, result)) {
+                        result.completeExceptionally(e);
+                    }
+                });
+            } catch (RuntimeException e) {
+                if (r.pending.remove(key, result)) {
+                    result.completeExceptionally(e);
+                }
+            }
+        });
+        return result;
+    }
+
+    /** The subscription to one response topic and the requests waiting for a response on it. */
+    private final class ResponseRoute implements MessageListener {
+        final String topic;
+        final Map<String, CompletableFuture<IoTMessage>> pending = new ConcurrentHashMap<>();
+        CompletableFuture<Subscription> subscribed;
+
+        ResponseRoute(String topic) {
+            this.topic = topic;
+        }
+
+        @Override
+        public void messageArrived(IoTMessage message) {
+            byte[] correlation = message.correlationData().orElse(null);
+            CompletableFuture<IoTMessage> waiter = correlation == null ? null
+                    : pending.remove(Base64.getEncoder().encodeToString(correlation));
+            if (waiter == null) {
+                LOG.debug("Connection '{}': ignoring a message on response topic '{}' that answers no waiting request",
+                        id(), topic);
+                return;
+            }
+            waiter.complete(message);
+        }
+
+        @Override
+        public String toString() {
+            return "ResponseRoute[" + topic + "]";
         }
     }
 
@@ -538,8 +757,8 @@ final class MqttConnection implements IoTConnection {
             return; // re-entered from a send: the loop in sendHoldingSendLock picks the work up
         }
         List<SpooledMessage> batch = new ArrayList<>();
-        MqttAsyncClient target;
-        PublishListener listener;
+        ProtocolClient target;
+        int gen;
         synchronized (lock) {
             if (!sendLock.tryLock()) {
                 return;
@@ -550,25 +769,26 @@ final class MqttConnection implements IoTConnection {
                 return;
             }
             target = client;
-            listener = publishListener;
+            gen = generation;
         }
-        sendHoldingSendLock(batch, target, listener);
+        sendHoldingSendLock(batch, target, gen);
     }
 
     /**
      * Sends a batch taken under {@code lock} by the holder of {@code sendLock}, then takes and sends more until
      * nothing is left, and releases {@code sendLock} under {@code lock}. Call without holding {@code lock}.
      */
-    private void sendHoldingSendLock(List<SpooledMessage> batch, MqttAsyncClient target, PublishListener listener) {
+    private void sendHoldingSendLock(List<SpooledMessage> batch, ProtocolClient target, int gen) {
         while (true) {
+            long now = System.currentTimeMillis();
             for (SpooledMessage m : batch) {
                 try {
-                    target.publish(m.topic(), new OutgoingMessage(m), m, listener);
-                } catch (MqttException | RuntimeException e) {
+                    target.publish(m, now, new PublishResult(gen, m));
+                } catch (Exception e) {
                     LOG.warn("Connection '{}': Paho refused a publish ({}); reconnecting", id(), e.toString());
-                    final int gen = listener.generation;
-                    final MqttAsyncClient refused = target;
-                    control.execute(() -> connectionLost(gen, refused, e));
+                    final int refusedGen = gen;
+                    final ProtocolClient refused = target;
+                    control.execute(() -> connectionLost(refusedGen, refused, e, null));
                     break; // the rest was counted in flight; the reconnect rewinds it
                 }
             }
@@ -580,14 +800,14 @@ final class MqttConnection implements IoTConnection {
                     return;
                 }
                 target = client;
-                listener = publishListener;
+                gen = generation;
             }
         }
     }
 
     /** @return whether {@link #takeLocked} would take an entry now. Caller holds lock. */
     private boolean sendableLocked() {
-        return sessionReady && client != null && inflight < settings.maxInflight && (!draining || drainCredit > 0)
+        return sessionReady && client != null && inflight < inflightWindowLocked() && (!draining || drainCredit > 0)
                 && spool.hasNext();
     }
 
@@ -596,10 +816,11 @@ final class MqttConnection implements IoTConnection {
         if (!sessionReady || client == null) {
             return;
         }
-        int allowance = settings.maxInflight - inflight;
+        int allowance = inflightWindowLocked() - inflight;
         if (draining) {
             allowance = Math.min(allowance, drainCredit);
         }
+        long now = -1;
         while (allowance-- > 0) {
             SpooledMessage m;
             try {
@@ -611,53 +832,115 @@ final class MqttConnection implements IoTConnection {
             if (m == null) {
                 return;
             }
+            MessageProperties p = m.properties();
+            if (p != null && p.expiresAtMillis() >= 0) {
+                if (now < 0) {
+                    now = System.currentTimeMillis();
+                }
+                if (p.expiresAtMillis() <= now) {
+                    expiredLocked(m, now);
+                    allowance++;
+                    continue;
+                }
+            }
+            IoTException refused = brokerLimitsLocked(m.topic(), m.payload().length, m.qos(), m.retain(), p);
+            if (refused != null) {
+                // queued before the broker announced its limits: it would never be accepted
+                LOG.error("Connection '{}': dropping a queued publish to '{}': {}", settings.connectionId, m.topic(),
+                        refused.getMessage());
+                spool.remove(m.sequence());
+                failLater(waiting.remove(m.sequence()), refused);
+                allowance++;
+                continue;
+            }
             inflight++;
             if (draining) {
                 drainCredit--;
-            }
-            if (publishListener == null || publishListener.generation != generation) {
-                publishListener = new PublishListener(generation);
             }
             batch.add(m);
         }
     }
 
-    /** Completion of the publishes of one client; the message travels as the token's user context. */
-    private final class PublishListener implements IMqttActionListener {
+    /** @return how many publishes may be unacknowledged: max.inflight, within the broker's Receive Maximum */
+    private int inflightWindowLocked() {
+        NegotiatedSettings n = negotiated;
+        if (n != null && n.protocol() == MqttVersion.MQTT_5) {
+            return Math.max(1, Math.min(settings.maxInflight, n.receiveMaximum()));
+        }
+        return settings.maxInflight;
+    }
+
+    /** Drops a queued publish whose message expiry passed. Caller holds the lock. */
+    private void expiredLocked(SpooledMessage m, long now) {
+        spool.remove(m.sequence());
+        expiredDropped++;
+        long late = now - m.properties().expiresAtMillis();
+        LOG.warn("Connection '{}': dropped a queued publish to '{}': its message expiry passed {} ms ago while it waited "
+                + "in the offline queue ({} expired so far)", settings.connectionId, m.topic(), late, expiredDropped);
+        failLater(waiting.remove(m.sequence()), new MessageExpiredException("publish to '" + m.topic()
+                + "' on connection '" + settings.connectionId + "' expired in the offline queue (message expiry interval "
+                + "passed " + late + " ms ago) and was dropped unsent"));
+    }
+
+    /** Completes a stage exceptionally outside the lock (its dependants may run synchronously). */
+    private void failLater(CompletableFuture<Void> future, Throwable failure) {
+        if (future != null) {
+            pool.execute(() -> future.completeExceptionally(failure));
+        }
+    }
+
+    /** Completion of one publish of one client. */
+    private final class PublishResult implements ProtocolClient.Result<MqttReason> {
         final int generation;
+        final SpooledMessage message;
 
-        PublishListener(int generation) {
+        PublishResult(int generation, SpooledMessage message) {
             this.generation = generation;
+            this.message = message;
         }
 
         @Override
-        public void onSuccess(IMqttToken token) {
-            delivered(generation, ((SpooledMessage) token.getUserContext()).sequence());
+        public void success(MqttReason failure) {
+            delivered(generation, message, failure);
         }
 
         @Override
-        public void onFailure(IMqttToken token, Throwable exception) {
+        public void failure(Throwable exception) {
             // the connection is going down; connectionLost rewinds and the entry is sent again
             LOG.debug("Connection '{}': a publish was not acknowledged: {}", id(), String.valueOf(exception));
         }
     }
 
-    private void delivered(int gen, long seq) {
+    /**
+     * @param failure the PUBACK failure reason (MQTT 5), or null: the broker took the message
+     */
+    private void delivered(int gen, SpooledMessage m, MqttReason failure) {
         CompletableFuture<Void> future;
         boolean more;
+        String connectionId;
         synchronized (lock) {
             if (gen != generation) {
                 return; // a previous connection's late ack; the entry was rewound and is resent
             }
             inflight--;
-            spool.remove(seq);
-            future = waiting.remove(seq);
+            spool.remove(m.sequence());
+            future = waiting.remove(m.sequence());
+            connectionId = settings.connectionId;
             // Only pump when an entry waits for the slot this ack freed (a flood, a drain). When the app keeps its
-            // own window, nothing does, and Paho's callback thread saves a lock round and an allocation per ack.
+            // own window, nothing does, and the client's callback thread saves a lock round and an allocation per ack.
             more = sendableLocked();
         }
-        if (future != null) {
-            future.complete(null);
+        if (failure == null) {
+            if (future != null) {
+                future.complete(null);
+            }
+        } else {
+            // retrying would get the same answer: the entry is gone from the queue
+            LOG.error("Connection '{}': broker refused a publish to '{}': PUBACK {}", connectionId, m.topic(), failure);
+            if (future != null) {
+                future.completeExceptionally(new PublishRejectedException(m.topic(), "broker refused the publish to '"
+                        + m.topic() + "' on connection '" + connectionId + "': " + failure, failure));
+            }
         }
         if (more) {
             pump();
@@ -705,23 +988,23 @@ final class MqttConnection implements IoTConnection {
             qos[i] = batch.get(i).qos.level();
         }
         try {
-            client.subscribe(names, qos, null, new IMqttActionListener() {
+            client.subscribe(names, qos, new ProtocolClient.Result<MqttReason[]>() {
                 @Override
-                public void onSuccess(IMqttToken token) {
-                    subscribed(gen, batch, token.getGrantedQos());
+                public void success(MqttReason[] granted) {
+                    subscribed(gen, batch, granted);
                 }
 
                 @Override
-                public void onFailure(IMqttToken token, Throwable exception) {
+                public void failure(Throwable exception) {
                     LOG.debug("Connection '{}': SUBSCRIBE failed: {}", id(), String.valueOf(exception));
                 }
             });
-        } catch (MqttException | RuntimeException e) {
+        } catch (Exception e) {
             LOG.warn("Connection '{}': could not send SUBSCRIBE ({}); it is retried after the reconnect", settings.connectionId, e.toString());
         }
     }
 
-    private void subscribed(int gen, List<Filter> batch, int[] granted) {
+    private void subscribed(int gen, List<Filter> batch, MqttReason[] granted) {
         List<Runnable> after = new ArrayList<>();
         synchronized (lock) {
             if (gen != generation) {
@@ -729,17 +1012,17 @@ final class MqttConnection implements IoTConnection {
             }
             for (int i = 0; i < batch.size(); i++) {
                 Filter f = batch.get(i);
-                int g = granted != null && i < granted.length ? granted[i] : SUBACK_FAILURE;
+                MqttReason g = granted != null && i < granted.length ? granted[i] : new MqttReason(0x80, null);
                 if (filters.get(f.filter) != f) {
                     continue; // unsubscribed meanwhile
                 }
-                if (g == SUBACK_FAILURE) {
-                    LOG.error("Connection '{}': broker refused the subscription to '{}' (check the device's policy)",
-                            settings.connectionId, f.filter);
+                if (g.isError()) {
+                    LOG.error("Connection '{}': broker refused the subscription to '{}': SUBACK {} (check the device's policy)",
+                            settings.connectionId, f.filter, g);
                     filters.remove(f.filter);
                     SubscriptionRejectedException rejected = new SubscriptionRejectedException(f.filter,
                             "broker refused the subscription to '" + f.filter + "' on connection '" + settings.connectionId
-                                    + "' (SUBACK failure 0x80; check the device's policy)");
+                                    + "' (SUBACK " + g + "; check the device's policy)", g);
                     for (ListenerRegistration reg : f.listeners) {
                         reg.active = false;
                     }
@@ -748,6 +1031,7 @@ final class MqttConnection implements IoTConnection {
                     }
                 } else {
                     f.acknowledged = true;
+                    f.heldBySession = true;
                     for (Waiter w : f.waiters) {
                         after.add(() -> w.result.complete(w.registration));
                     }
@@ -761,14 +1045,22 @@ final class MqttConnection implements IoTConnection {
     private void sendUnsubscribeLocked(String filter, List<CompletableFuture<Void>> done) {
         final int gen = generation;
         try {
-            client.unsubscribe(filter, null, new IMqttActionListener() {
+            String connectionId = settings.connectionId;
+            client.unsubscribe(filter, new ProtocolClient.Result<MqttReason>() {
                 @Override
-                public void onSuccess(IMqttToken token) {
-                    done.forEach(d -> d.complete(null));
+                public void success(MqttReason failure) {
+                    if (failure == null) {
+                        done.forEach(d -> d.complete(null));
+                        return;
+                    }
+                    LOG.warn("Connection '{}': broker refused to unsubscribe '{}': UNSUBACK {}", connectionId, filter, failure);
+                    IoTException refused = new IoTException("broker refused to unsubscribe '" + filter + "' on connection '"
+                            + connectionId + "': UNSUBACK " + failure, null, failure);
+                    done.forEach(d -> d.completeExceptionally(refused));
                 }
 
                 @Override
-                public void onFailure(IMqttToken token, Throwable exception) {
+                public void failure(Throwable exception) {
                     synchronized (lock) {
                         if (gen == generation && !filters.containsKey(filter)) {
                             pendingUnsubscribes.computeIfAbsent(filter, k -> new ArrayList<>()).addAll(done);
@@ -776,7 +1068,7 @@ final class MqttConnection implements IoTConnection {
                     }
                 }
             });
-        } catch (MqttException | RuntimeException e) {
+        } catch (Exception e) {
             pendingUnsubscribes.computeIfAbsent(filter, k -> new ArrayList<>()).addAll(done);
         }
     }
@@ -788,7 +1080,29 @@ final class MqttConnection implements IoTConnection {
             sendUnsubscribeLocked(e.getKey(), e.getValue());
         }
         pendingUnsubscribes.clear();
-        List<Filter> all = new ArrayList<>(filters.values());
+        List<Filter> all = new ArrayList<>();
+        boolean resumed = negotiated != null && negotiated.protocol() == MqttVersion.MQTT_5 && negotiated.sessionPresent();
+        int kept = 0;
+        List<Runnable> after = new ArrayList<>();
+        for (Filter f : filters.values()) {
+            if (resumed && f.heldBySession) {
+                // the broker resumed the session and still holds this subscription: do not send it again
+                f.acknowledged = true;
+                kept++;
+                for (Waiter w : f.waiters) {
+                    after.add(() -> w.result.complete(w.registration));
+                }
+                f.waiters.clear();
+            } else {
+                f.heldBySession = false;
+                all.add(f);
+            }
+        }
+        if (kept > 0) {
+            LOG.info("Connection '{}': session resumed; the broker still holds {} subscription(s), {} to send",
+                    settings.connectionId, kept, all.size());
+        }
+        after.forEach(completions::execute);
         if (all.isEmpty()) {
             sessionRestored(gen);
             return;
@@ -805,24 +1119,24 @@ final class MqttConnection implements IoTConnection {
             }
             List<Filter> copy = List.copyOf(batch);
             try {
-                client.subscribe(names, qos, null, new IMqttActionListener() {
+                client.subscribe(names, qos, new ProtocolClient.Result<MqttReason[]>() {
                     @Override
-                    public void onSuccess(IMqttToken token) {
-                        subscribed(gen, copy, token.getGrantedQos());
+                    public void success(MqttReason[] granted) {
+                        subscribed(gen, copy, granted);
                         if (outstanding.decrementAndGet() == 0) {
                             control.execute(() -> sessionRestored(gen));
                         }
                     }
 
                     @Override
-                    public void onFailure(IMqttToken token, Throwable exception) {
+                    public void failure(Throwable exception) {
                         LOG.debug("Connection '{}': resubscribe failed: {}", id(), String.valueOf(exception));
                     }
                 });
-            } catch (MqttException | RuntimeException e) {
+            } catch (Exception e) {
                 LOG.warn("Connection '{}': could not resubscribe ({}); reconnecting", settings.connectionId, e.toString());
-                final MqttAsyncClient broken = client;
-                control.execute(() -> connectionLost(gen, broken, e));
+                final ProtocolClient broken = client;
+                control.execute(() -> connectionLost(gen, broken, e, null));
                 return;
             }
         }
@@ -849,8 +1163,7 @@ final class MqttConnection implements IoTConnection {
     // ------------------------------------------------------------------ connecting
 
     private void connectAttempt() {
-        MqttAsyncClient c;
-        MqttConnectOptions options;
+        ProtocolClient c;
         int gen;
         ConnectionSettings s;
         synchronized (lock) {
@@ -861,67 +1174,62 @@ final class MqttConnection implements IoTConnection {
             s = settings;
             gen = ++generation;
             setStateLocked(ConnectionState.CONNECTING, null);
+            final int g = gen;
+            final ProtocolClient[] self = new ProtocolClient[1];
+            ProtocolClient.Events events = new ProtocolClient.Events() {
+                @Override
+                public void connectionLost(Throwable cause, MqttReason reason) {
+                    control.execute(() -> MqttConnection.this.connectionLost(g, self[0], cause, reason));
+                }
+
+                @Override
+                public void messageArrived(IoTMessage message) {
+                    try {
+                        MqttConnection.this.messageArrived(g, message);
+                    } catch (RuntimeException e) {
+                        // never let anything escape into Paho: it would drop the connection
+                        LOG.error("Connection '{}': dispatching a message on '{}' failed", s.connectionId, message.topic(), e);
+                    }
+                }
+            };
             try {
-                // computed per attempt: a WebSocket URL is signed afresh with the current credentials
-                c = new MqttAsyncClient(s.connectUri(), s.clientId, new MemoryPersistence(),
-                        KeepAliveTimer.create(control, pool, s.connectionId));
-            } catch (MqttException | RuntimeException e) {
+                if (s.mqttVersion == MqttVersion.MQTT_5) {
+                    c = new V5Client(s, socketFactory, version, control, pool, events);
+                } else {
+                    // headroom over our own window: Paho must never refuse with "too many publishes in progress"
+                    c = new V3Client(s, socketFactory, version, Math.min(65535, s.maxInflight + 2 * SUBSCRIBE_BATCH + 16),
+                            control, pool, events);
+                }
+                self[0] = c;
+            } catch (Exception e) {
                 // e.g. no or expired SigV4 credentials: retry with backoff, they may be fixed meanwhile
                 LOG.warn("Connection '{}': cannot connect to {}: {}", s.connectionId, s.serverUri(), e.getMessage());
                 scheduleReconnectLocked(e);
                 return;
             }
-            options = connectOptions(s);
             client = c;
-            c.setCallback(new Callback(gen, c));
             connectWatchdog = control.schedule(() -> connectTimedOut(gen, c), s.connectTimeoutSeconds + 5L, TimeUnit.SECONDS);
         }
-        LOG.info("Connection '{}': connecting to {} as '{}'", s.connectionId, s.serverUri(), s.clientId);
+        LOG.info("Connection '{}': connecting to {} as '{}' (MQTT {})", s.connectionId, s.serverUri(), s.clientId,
+                s.mqttVersionName());
         try {
-            c.connect(options, null, new IMqttActionListener() {
+            c.connect(new ProtocolClient.Result<NegotiatedSettings>() {
                 @Override
-                public void onSuccess(IMqttToken token) {
-                    boolean sessionPresent = token.getSessionPresent();
-                    control.execute(() -> connected(gen, c, sessionPresent));
+                public void success(NegotiatedSettings value) {
+                    control.execute(() -> connected(gen, c, value));
                 }
 
                 @Override
-                public void onFailure(IMqttToken token, Throwable exception) {
+                public void failure(Throwable exception) {
                     control.execute(() -> connectFailed(gen, c, exception));
                 }
             });
-        } catch (MqttException | RuntimeException e) {
+        } catch (Exception e) {
             control.execute(() -> connectFailed(gen, c, e));
         }
     }
 
-    private MqttConnectOptions connectOptions(ConnectionSettings s) {
-        MqttConnectOptions o = new MqttConnectOptions();
-        o.setMqttVersion(MqttConnectOptions.MQTT_VERSION_3_1_1);
-        o.setAutomaticReconnect(false);
-        o.setCleanSession(s.cleanSession);
-        o.setKeepAliveInterval(s.keepAliveSeconds);
-        o.setConnectionTimeout(s.connectTimeoutSeconds);
-        // headroom over our own window: Paho must never refuse with "too many publishes in progress"
-        o.setMaxInflight(Math.min(65535, s.maxInflight + 2 * SUBSCRIBE_BATCH + 16));
-        if (socketFactory != null) {
-            o.setSocketFactory(socketFactory);
-        }
-        o.setHttpsHostnameVerificationEnabled(s.transport.tls() && s.hostnameVerification);
-        String user = s.effectiveUsername(version);
-        if (user != null) {
-            o.setUserName(user);
-        }
-        if (!s.password.isEmpty()) {
-            o.setPassword(s.password.toCharArray());
-        }
-        if (s.will != null) {
-            o.setWill(s.will.topic, s.will.payload, s.will.qos.level(), s.will.retain);
-        }
-        return o;
-    }
-
-    private void connected(int gen, MqttAsyncClient c, boolean sessionPresent) {
+    private void connected(int gen, ProtocolClient c, NegotiatedSettings n) {
         synchronized (lock) {
             if (gen != generation || client != c || closed) {
                 return;
@@ -929,9 +1237,14 @@ final class MqttConnection implements IoTConnection {
             cancel(connectWatchdog);
             connectWatchdog = null;
             connectedAtNanos = System.nanoTime();
-            LOG.info("Connection '{}': connected to {}{}", settings.connectionId, settings.serverUri(),
-                    sessionPresent ? " (session resumed)" : "");
-            setStateLocked(ConnectionState.CONNECTED, null, negotiated311(settings, sessionPresent), null);
+            negotiated = n;
+            if (n.protocol() == MqttVersion.MQTT_5) {
+                LOG.info("Connection '{}': connected to {} ({})", settings.connectionId, settings.serverUri(), n);
+            } else {
+                LOG.info("Connection '{}': connected to {}{}", settings.connectionId, settings.serverUri(),
+                        n.sessionPresent() ? " (session resumed)" : "");
+            }
+            setStateLocked(ConnectionState.CONNECTED, null, n, null);
             final Backoff b = backoff;
             stableTask = control.schedule(() -> {
                 synchronized (lock) {
@@ -944,7 +1257,7 @@ final class MqttConnection implements IoTConnection {
         }
     }
 
-    private void connectFailed(int gen, MqttAsyncClient c, Throwable cause) {
+    private void connectFailed(int gen, ProtocolClient c, Throwable cause) {
         synchronized (lock) {
             if (gen != generation || client != c || closed) {
                 return;
@@ -973,30 +1286,17 @@ final class MqttConnection implements IoTConnection {
     /**
      * @param cause why a connect failed
      * @return the MQTT 5 reason code of the same meaning as the MQTT 3.1.1 CONNACK return code that
-     *         refused it (Paho reports return codes 1 to 5 as the exception's reason code), or
-     *         {@code null} when the broker did not refuse with a CONNACK
+     *         refused it (Paho reports return codes 1 to 5 as the exception's reason code), the MQTT 5
+     *         CONNACK reason code, or {@code null} when the broker did not refuse with a CONNACK
      */
     static MqttReason connackReason(Throwable cause) {
-        if (!(cause instanceof MqttException)) {
-            return null;
+        if (cause instanceof ProtocolClient.ConnectRefused) {
+            return ((ProtocolClient.ConnectRefused) cause).reason; // MQTT 5, or 3.1.1 already mapped
         }
-        switch (((MqttException) cause).getReasonCode()) {
-            case MqttException.REASON_CODE_INVALID_PROTOCOL_VERSION: // 1: unacceptable protocol version
-                return new MqttReason(0x84, null);
-            case MqttException.REASON_CODE_INVALID_CLIENT_ID: // 2: identifier rejected
-                return new MqttReason(0x85, null);
-            case MqttException.REASON_CODE_BROKER_UNAVAILABLE: // 3: server unavailable
-                return new MqttReason(0x88, null);
-            case MqttException.REASON_CODE_FAILED_AUTHENTICATION: // 4: bad user name or password
-                return new MqttReason(0x86, null);
-            case MqttException.REASON_CODE_NOT_AUTHORIZED: // 5: not authorized
-                return new MqttReason(0x87, null);
-            default:
-                return null;
-        }
+        return V3Client.connackReason(cause);
     }
 
-    private void connectTimedOut(int gen, MqttAsyncClient c) {
+    private void connectTimedOut(int gen, ProtocolClient c) {
         synchronized (lock) {
             if (gen != generation || client != c || closed || state == ConnectionState.CONNECTED) {
                 return;
@@ -1008,23 +1308,27 @@ final class MqttConnection implements IoTConnection {
         }
     }
 
-    private void connectionLost(int gen, MqttAsyncClient c, Throwable cause) {
+    /**
+     * @param reason the reason of a DISCONNECT the broker sent (MQTT 5), or null
+     */
+    private void connectionLost(int gen, ProtocolClient c, Throwable cause, MqttReason reason) {
         synchronized (lock) {
             if (gen != generation || client != c || closed) {
                 return;
             }
             boolean wasConnected = state == ConnectionState.CONNECTED;
             double upSeconds = wasConnected ? (System.nanoTime() - connectedAtNanos) / 1e9 : 0;
-            // the broker closing a fresh connection is the signature of a duplicate client id
-            boolean brief = wasConnected && upSeconds * 1000 < settings.stableMillis
-                    && cause instanceof MqttException
-                    && ((MqttException) cause).getReasonCode() == MqttException.REASON_CODE_CONNECTION_LOST;
+            // the broker closing a fresh connection is the signature of a duplicate client id; MQTT 5 says so
+            boolean takenOver = reason != null && reason.code() == 0x8E;
+            boolean brief = takenOver || wasConnected && upSeconds * 1000 < settings.stableMillis
+                    && ProtocolClient.libraryReasonCode(cause) == ProtocolClient.CONNECTION_LOST;
             LOG.warn("Connection '{}': connection to {} lost {}: {}{}", settings.connectionId, settings.serverUri(),
                     wasConnected ? "after " + String.format("%.1f", upSeconds) + " s" : "before it was ready", describe(cause),
-                    brief ? " (a connection dropped right after connecting often means another client uses client id '"
-                            + settings.clientId + "')" : "");
+                    takenOver ? " (session taken over: another client connected with client id '" + settings.clientId + "')"
+                            : brief ? " (a connection dropped right after connecting often means another client uses client id '"
+                                    + settings.clientId + "')" : "");
             dropClientLocked();
-            scheduleReconnectLocked(cause);
+            scheduleReconnectLocked(cause, reason);
         }
     }
 
@@ -1042,10 +1346,10 @@ final class MqttConnection implements IoTConnection {
         for (Filter f : filters.values()) {
             f.acknowledged = false;
         }
-        MqttAsyncClient old = client;
+        ProtocolClient old = client;
         client = null;
         if (old != null) {
-            pool.execute(() -> closeQuietly(old, false));
+            pool.execute(() -> old.close(false));
         }
     }
 
@@ -1063,32 +1367,14 @@ final class MqttConnection implements IoTConnection {
         reconnectTask = control.schedule(this::connectAttempt, delay, TimeUnit.MILLISECONDS);
     }
 
-    private static void closeQuietly(MqttAsyncClient c, boolean graceful) {
-        try {
-            if (c.isConnected()) {
-                if (graceful) {
-                    c.disconnect(1000).waitForCompletion(2000);
-                } else {
-                    c.disconnectForcibly(0, 500, false);
-                }
-            }
-        } catch (MqttException | RuntimeException e) {
-            LOG.debug("disconnect: {}", e.toString());
-        }
-        try {
-            c.close(true);
-        } catch (MqttException | RuntimeException e) {
-            LOG.debug("close: {}", e.toString());
-        }
-    }
-
     private static String describe(Throwable t) {
         if (t == null) {
             return "unknown cause";
         }
         StringBuilder sb = new StringBuilder(String.valueOf(t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage()));
-        if (t instanceof MqttException) {
-            sb.append(" (reason ").append(((MqttException) t).getReasonCode()).append(')');
+        int code = ProtocolClient.libraryReasonCode(t);
+        if (code >= 0) {
+            sb.append(" (reason ").append(code).append(')');
         }
         Throwable cause = t.getCause();
         int depth = 0;
@@ -1195,10 +1481,11 @@ final class MqttConnection implements IoTConnection {
      * @param why how it ended, after "connection 'id' ", for example "was closed: its configuration was deleted"
      */
     void close(String why) {
-        MqttAsyncClient c;
+        ProtocolClient c;
         Spool s;
         List<CompletableFuture<Void>> pending;
         List<Waiter> subscribers = new ArrayList<>();
+        List<CompletableFuture<IoTMessage>> requests = new ArrayList<>();
         boolean persistent;
         String serverUri;
         synchronized (lock) {
@@ -1224,6 +1511,11 @@ final class MqttConnection implements IoTConnection {
                 }
             }
             filters.clear();
+            for (ResponseRoute route : responseRoutes.values()) {
+                requests.addAll(route.pending.values());
+                route.pending.clear();
+            }
+            responseRoutes.clear();
             persistent = settings.storage == ConnectionSettings.Storage.DISK;
             serverUri = settings.serverUri();
             ConnectionClosedException stop = new ConnectionClosedException("connection '" + settings.connectionId
@@ -1236,7 +1528,7 @@ final class MqttConnection implements IoTConnection {
         }
         boolean wasConnected = c != null && c.isConnected();
         if (c != null) {
-            closeQuietly(c, true);
+            c.close(true);
         }
         String id = id();
         long left;
@@ -1252,6 +1544,8 @@ final class MqttConnection implements IoTConnection {
                         : "; the publish was discarded with the memory queue"));
         pending.forEach(f -> f.completeExceptionally(closedException));
         subscribers.forEach(w -> w.result.completeExceptionally(new ConnectionClosedException("connection '" + id + "' was closed")));
+        requests.forEach(r -> r.completeExceptionally(new ConnectionClosedException("connection '" + id
+                + "' was closed before the response arrived")));
         if (wasConnected) {
             LOG.info("Connection '{}': disconnected from {}", id, serverUri);
         }
@@ -1296,15 +1590,8 @@ final class MqttConnection implements IoTConnection {
         });
     }
 
-    private void messageArrived(int gen, String topic, MqttMessage m) {
-        IoTMessage message;
-        try {
-            message = IoTMessage.received(topic, m.getPayload(), m.getQos() >= 1 ? QoS.AT_LEAST_ONCE : QoS.AT_MOST_ONCE,
-                    m.isRetained(), m.isDuplicate());
-        } catch (RuntimeException e) {
-            LOG.warn("Connection '{}': ignoring a malformed incoming message on '{}': {}", id(), topic, e.getMessage());
-            return;
-        }
+    private void messageArrived(int gen, IoTMessage message) {
+        String topic = message.topic();
         List<ListenerRegistration> targets = new ArrayList<>(2);
         synchronized (lock) {
             if (gen != generation) {
@@ -1324,42 +1611,13 @@ final class MqttConnection implements IoTConnection {
         }
     }
 
-    /** Paho callbacks of one client instance; they only hand work over. */
-    private final class Callback implements MqttCallback {
-        private final int gen;
-        private final MqttAsyncClient owner;
-
-        Callback(int gen, MqttAsyncClient owner) {
-            this.gen = gen;
-            this.owner = owner;
-        }
-
-        @Override
-        public void connectionLost(Throwable cause) {
-            control.execute(() -> MqttConnection.this.connectionLost(gen, owner, cause));
-        }
-
-        @Override
-        public void messageArrived(String topic, MqttMessage message) {
-            try {
-                MqttConnection.this.messageArrived(gen, topic, message);
-            } catch (RuntimeException e) {
-                // never let anything escape into Paho: it would drop the connection
-                LOG.error("Connection '{}': dispatching a message on '{}' failed", id(), topic, e);
-            }
-        }
-
-        @Override
-        public void deliveryComplete(IMqttDeliveryToken token) {
-            // publishes complete through their own action listeners
-        }
-    }
-
     /** One MQTT subscription (topic filter) and the listeners sharing it. */
     private static final class Filter {
         final String filter;
         QoS qos;
         boolean acknowledged;
+        /** Granted in the current MQTT session: a resumed MQTT 5 session still holds it. */
+        boolean heldBySession;
         final List<ListenerRegistration> listeners = new CopyOnWriteArrayList<>();
         final List<Waiter> waiters = new ArrayList<>();
 

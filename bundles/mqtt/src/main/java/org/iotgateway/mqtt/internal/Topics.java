@@ -11,6 +11,8 @@ import org.iotgateway.api.IoTConnection;
 final class Topics {
 
     private static final String RESERVED_PREFIX = "$aws/";
+    /** Prefix of MQTT 5 shared subscriptions. */
+    static final String SHARED_PREFIX = "$share/";
 
     private Topics() {
     }
@@ -73,7 +75,8 @@ final class Topics {
 
     /**
      * MQTT 3.1.1 matching: {@code +} matches one level, a trailing {@code #} any number of levels
-     * (including none); filters starting with a wildcard do not match topics starting with {@code $}.
+     * (including none); filters starting with a wildcard do not match topics starting with {@code $}; a shared
+     * subscription {@code $share/<group>/<filter>} matches what {@code <filter>} matches.
      *
      * @param filter a valid filter
      * @param topic  a topic
@@ -82,6 +85,11 @@ final class Topics {
     static boolean matches(String filter, String topic) {
         if (filter.equals(topic)) {
             return true;
+        }
+        if (filter.startsWith(SHARED_PREFIX)) {
+            // a shared subscription $share/<group>/<filter> receives the messages of <filter>
+            int groupEnd = filter.indexOf('/', SHARED_PREFIX.length());
+            return groupEnd > 0 && matches(filter.substring(groupEnd + 1), topic);
         }
         if (!topic.isEmpty() && topic.charAt(0) == '$' && (filter.startsWith("+") || filter.startsWith("#"))) {
             return false;

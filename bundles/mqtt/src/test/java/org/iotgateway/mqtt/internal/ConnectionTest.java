@@ -240,8 +240,12 @@ class ConnectionTest {
         List<Long> times = new ArrayList<>(collector.arrivalNanos);
         double seconds = (times.get(n - 1) - times.get(0)) / 1e9;
         double expectedSeconds = (n - 1) / hz;
-        assertTrue(Math.abs(seconds - expectedSeconds) <= 0.25 * expectedSeconds,
-                "drained " + n + " messages in " + seconds + " s; at " + hz + " Hz expected " + expectedSeconds + " s +-25%");
+        // never faster than the configured rate (the promise a metered link relies on); slower only by what a
+        // loaded machine adds. How close the rate comes on a quiet machine is measured by the bench (QueueBenchmark)
+        assertTrue(seconds >= 0.75 * expectedSeconds,
+                "drained " + n + " messages in " + seconds + " s: faster than " + hz + " Hz (expected " + expectedSeconds + " s)");
+        assertTrue(seconds <= 2 * expectedSeconds,
+                "drained " + n + " messages in " + seconds + " s; at " + hz + " Hz expected " + expectedSeconds + " s");
     }
 
     @Test

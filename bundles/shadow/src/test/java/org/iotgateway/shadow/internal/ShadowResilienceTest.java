@@ -35,7 +35,7 @@ class ShadowResilienceTest extends EmulatorTestBase {
         classic.updateAndWait(ShadowUpdate.reported(Map.of("mode", "auto")));
         named.updateAndWait(ShadowUpdate.reported(Map.of("rate", 1)));
 
-        emulator.stopBroker();
+        stopBroker();
         awaitState(connection, ConnectionState.DISCONNECTED);
         // while the gateway is offline the cloud changes both shadows: the deltas go nowhere
         emulator.setDesired(thing, null, "{\"mode\":\"manual\"}");
@@ -44,7 +44,7 @@ class ShadowResilienceTest extends EmulatorTestBase {
         CompletionStage<ShadowDocument> during = classic.report(Map.of("battery", 80));
         classicDeltas.assertNoDelta(200);
 
-        emulator.startBroker();
+        startBroker();
         ShadowDelta recovered;
         try {
             recovered = classicDeltas.nextDelta();

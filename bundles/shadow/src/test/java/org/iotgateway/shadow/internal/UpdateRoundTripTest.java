@@ -66,7 +66,7 @@ class UpdateRoundTripTest extends EmulatorTestBase {
 
         String thing = unique("rt-raw");
         String prefix = "$aws/things/" + thing + "/shadow/update";
-        MqttAsyncClient raw = new MqttAsyncClient("tcp://" + emulator.host() + ":" + emulator.mqttPort(), unique("raw"),
+        MqttAsyncClient raw = new MqttAsyncClient("tcp://" + brokerHost() + ":" + brokerPort(), unique("raw"),
                 new MemoryPersistence());
         BlockingQueue<String> accepted = new ArrayBlockingQueue<>(16);
         raw.setCallback(new org.eclipse.paho.client.mqttv3.MqttCallback() {
@@ -120,7 +120,8 @@ class UpdateRoundTripTest extends EmulatorTestBase {
             raw.disconnectForcibly(0, 1000);
             raw.close();
         }
-        System.out.println("shadow update round trip over " + COUNT + " updates per client (" + WARMUP + " warm-up each, "
+        System.out.println("shadow update round trip" + (MQTT5 ? " (MQTT 5 through the mosquitto bridge)" : "") + " over "
+                + COUNT + " updates per client (" + WARMUP + " warm-up each, "
                 + ROUNDS + " interleaved rounds): ShadowService " + describe(measured[0]) + "; IoTConnection directly "
                 + describe(measured[1]) + "; raw Paho " + describe(measured[2]));
     }

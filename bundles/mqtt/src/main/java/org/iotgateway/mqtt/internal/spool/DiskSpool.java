@@ -256,7 +256,8 @@ public final class DiskSpool implements Spool {
      *                                  65,535 bytes in UTF-8
      */
     @Override
-    public SpooledMessage append(String topic, byte[] payload, int qos, boolean retain) throws IOException {
+    public SpooledMessage append(String topic, byte[] payload, int qos, boolean retain, MessageProperties properties)
+            throws IOException {
         Checks.appendArgs(topic, payload, qos);
         ensureOpen();
         byte[] topicBytes = topic.getBytes(StandardCharsets.UTF_8);
@@ -268,11 +269,17 @@ public final class DiskSpool implements Spool {
             throw new IllegalArgumentException("payload is " + payload.length + " bytes, a disk spool holds at most "
                     + MAX_PAYLOAD_BYTES);
         }
-        int total = RECORD_HEADER_BYTES + FIXED_BODY_BYTES + topicBytes.length + payload.length;
+        byte[] propertyBytes = properties == null ? null : properties.encode();
+        if (propertyBytes != null && propertyBytes.length > MessageProperties.MAX_ENCODED_BYTES) {
+            throw new IllegalArgumentException("MQTT 5 properties are " + propertyBytes.length
+                    + " bytes encoded, a disk spool holds at most " + MessageProperties.MAX_ENCODED_BYTES);
+        }
+        int total = RECORD_HEADER_BYTES + FIXED_BODY_BYTES + topicBytes.length + payload.length
+                + (propertyBytes == null ? 0 : propertyBytes.length);
         long seq = nextSeq;
         Segment segment = segmentFor(total);
         byte[] out = writeBuffer(total);
-        RecordFormat.encode(out, crc, seq, topicBytes, payload, qos, retain);
+        RecordFormat.encode(out, crc, seq, topicBytes, payload, qos, retain, propertyBytes);
         long position = segment.end;
         try {
             if (segment.dirtyTail) {
@@ -290,7 +297,7 @@ public final class DiskSpool implements Spool {
         segment.added(seq, position);
         segment.end = position + total;
         nextSeq = seq + 1;
-        SpooledMessage message = new SpooledMessage(seq, topic, payload, qos, retain);
+        SpooledMessage message = new SpooledMessage(seq, topic, payload, qos, retain, properties);
         cacheAdd(message);
         return message;
     }

@@ -28,10 +28,10 @@ public final class MemorySpool implements Spool {
     }
 
     @Override
-    public SpooledMessage append(String topic, byte[] payload, int qos, boolean retain) {
+    public SpooledMessage append(String topic, byte[] payload, int qos, boolean retain, MessageProperties properties) {
         Checks.appendArgs(topic, payload, qos);
         ensureOpen();
-        SpooledMessage message = new SpooledMessage(nextSeq, topic, payload, qos, retain);
+        SpooledMessage message = new SpooledMessage(nextSeq, topic, payload, qos, retain, properties);
         ring.add(message);
         nextSeq++;
         live++;

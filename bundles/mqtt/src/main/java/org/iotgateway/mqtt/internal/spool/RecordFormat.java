@@ -17,9 +17,13 @@ import java.util.zip.CRC32;
  *   body:
  *     long   sequence number
  *     byte   qos (0 or 1)
- *     byte   flags (bit 0: retain; other bits 0)
+ *     byte   flags (bit 0: retain; bit 1: MQTT 5 properties follow; other bits 0)
  *     u16    topic length, then the topic in UTF-8
  *     int    payload length, then the payload
+ *     [with flag bit 1: the rest of the body is the MQTT 5 properties, see MessageProperties]
+ *
+ * Records without flag bit 1 are exactly the records of the first release: journals written
+ * before MQTT 5 support are read unchanged.
  *
  * head file "spool.head" (20 bytes, rewritten in place):
  *   int   magic 'IGSH'
@@ -43,13 +47,15 @@ final class RecordFormat {
     /** The smallest possible record. */
     static final int MIN_RECORD_BYTES = RECORD_HEADER_BYTES + FIXED_BODY_BYTES;
     static final int FLAG_RETAIN = 1;
+    static final int FLAG_PROPERTIES = 2;
 
     /** The longest topic the format can hold (MQTT's own limit). */
     static final int MAX_TOPIC_BYTES = 0xFFFF;
     /** The largest payload a disk spool accepts (AWS IoT Core's limit is 128 KB). */
     static final int MAX_PAYLOAD_BYTES = 1 << 20;
     /** The largest valid body; a larger length field is corruption, never allocated. */
-    static final int MAX_BODY_BYTES = FIXED_BODY_BYTES + MAX_TOPIC_BYTES + MAX_PAYLOAD_BYTES;
+    static final int MAX_BODY_BYTES = FIXED_BODY_BYTES + MAX_TOPIC_BYTES + MAX_PAYLOAD_BYTES
+            + MessageProperties.MAX_ENCODED_BYTES;
 
     /** Offsets within a record (from its first byte). */
     static final int OFF_LENGTH = 0;
@@ -75,17 +81,30 @@ final class RecordFormat {
      * @return the record's total length
      */
     static int encode(byte[] out, CRC32 crc, long seq, byte[] topic, byte[] payload, int qos, boolean retain) {
-        int body = FIXED_BODY_BYTES + topic.length + payload.length;
+        return encode(out, crc, seq, topic, payload, qos, retain, null);
+    }
+
+    /**
+     * Encodes a record with MQTT 5 properties ({@code null}: none, the original format).
+     *
+     * @return the record's total length
+     */
+    static int encode(byte[] out, CRC32 crc, long seq, byte[] topic, byte[] payload, int qos, boolean retain,
+            byte[] properties) {
+        int body = FIXED_BODY_BYTES + topic.length + payload.length + (properties == null ? 0 : properties.length);
         putInt(out, OFF_LENGTH, body);
         putLong(out, OFF_SEQ, seq);
         out[OFF_QOS] = (byte) qos;
-        out[OFF_FLAGS] = (byte) (retain ? FLAG_RETAIN : 0);
+        out[OFF_FLAGS] = (byte) ((retain ? FLAG_RETAIN : 0) | (properties == null ? 0 : FLAG_PROPERTIES));
         out[OFF_TOPIC_LENGTH] = (byte) (topic.length >>> 8);
         out[OFF_TOPIC_LENGTH + 1] = (byte) topic.length;
         System.arraycopy(topic, 0, out, OFF_TOPIC, topic.length);
         int p = OFF_TOPIC + topic.length;
         putInt(out, p, payload.length);
         System.arraycopy(payload, 0, out, p + 4, payload.length);
+        if (properties != null) {
+            System.arraycopy(properties, 0, out, p + 4 + payload.length, properties.length);
+        }
         crc.reset();
         crc.update(out, RECORD_HEADER_BYTES, body);
         putInt(out, OFF_CRC, (int) crc.getValue());

@@ -1,6 +1,7 @@
 package org.iotgateway.mqtt.internal.spool;
 
 import static org.iotgateway.mqtt.internal.spool.RecordFormat.FIXED_BODY_BYTES;
+import static org.iotgateway.mqtt.internal.spool.RecordFormat.FLAG_PROPERTIES;
 import static org.iotgateway.mqtt.internal.spool.RecordFormat.FLAG_RETAIN;
 import static org.iotgateway.mqtt.internal.spool.RecordFormat.MAX_BODY_BYTES;
 import static org.iotgateway.mqtt.internal.spool.RecordFormat.MIN_RECORD_BYTES;
@@ -57,6 +58,7 @@ final class RecordReader {
     private int recordBytes;
     private int topicLength;
     private int payloadLength;
+    private MessageProperties properties;
     private byte[] body;
     private int bodyOffset;
 
@@ -97,7 +99,7 @@ final class RecordReader {
         int q = buffer[o + OFF_QOS];
         int flags = buffer[o + OFF_FLAGS];
         int tl = getU16(buffer, o + OFF_TOPIC_LENGTH);
-        if ((q & ~1) != 0 || (flags & ~FLAG_RETAIN) != 0 || FIXED_BODY_BYTES + tl > length) {
+        if ((q & ~1) != 0 || (flags & ~(FLAG_RETAIN | FLAG_PROPERTIES)) != 0 || FIXED_BODY_BYTES + tl > length) {
             return BAD;
         }
         o = fill(position + OFF_TOPIC + tl, 4);
@@ -105,7 +107,10 @@ final class RecordReader {
             return BAD;
         }
         int pl = getInt(buffer, o);
-        if (pl != length - FIXED_BODY_BYTES - tl) {
+        boolean hasProperties = (flags & FLAG_PROPERTIES) != 0;
+        int propertiesLength = length - FIXED_BODY_BYTES - tl - pl;
+        if (hasProperties ? pl < 0 || propertiesLength < 0 || propertiesLength > MessageProperties.MAX_ENCODED_BYTES
+                : propertiesLength != 0) {
             return BAD;
         }
         int total = RECORD_HEADER_BYTES + length;
@@ -133,9 +138,17 @@ final class RecordReader {
         if (s < minSeq || s > maxSeq) {
             return BAD;
         }
+        MessageProperties props = null;
+        if (hasProperties) {
+            props = MessageProperties.decode(body, bodyOffset + FIXED_BODY_BYTES + tl + pl, propertiesLength);
+            if (props == null) {
+                return BAD;
+            }
+        }
+        properties = props;
         seq = s;
         qos = q;
-        retain = flags != 0;
+        retain = (flags & FLAG_RETAIN) != 0;
         topicLength = tl;
         payloadLength = pl;
         recordBytes = total;
@@ -174,7 +187,7 @@ final class RecordReader {
         String topic = new String(body, t, topicLength, StandardCharsets.UTF_8);
         int p = t + topicLength + 4;
         byte[] payload = Arrays.copyOfRange(body, p, p + payloadLength);
-        return new SpooledMessage(seq, topic, payload, qos, retain);
+        return new SpooledMessage(seq, topic, payload, qos, retain, properties);
     }
 
     /**

@@ -29,7 +29,18 @@ public interface Spool extends Closeable {
      * @return the entry with its sequence number
      * @throws IOException if it could not be stored (disk full, directory unwritable); nothing was added
      */
-    SpooledMessage append(String topic, byte[] payload, int qos, boolean retain) throws IOException;
+    default SpooledMessage append(String topic, byte[] payload, int qos, boolean retain) throws IOException {
+        return append(topic, payload, qos, retain, null);
+    }
+
+    /**
+     * Appends a publish with MQTT 5 properties. See {@link #append(String, byte[], int, boolean)}.
+     *
+     * @param properties the properties, or {@code null} for none
+     * @throws IllegalArgumentException if the encoded properties exceed {@link MessageProperties#MAX_ENCODED_BYTES}
+     */
+    SpooledMessage append(String topic, byte[] payload, int qos, boolean retain, MessageProperties properties)
+            throws IOException;
 
     /**
      * @return the next entry after the read cursor that has not been removed, advancing the cursor,

@@ -11,6 +11,7 @@ public final class SpooledMessage {
     private final byte[] payload;
     private final int qos;
     private final boolean retain;
+    private final MessageProperties properties;
 
     /**
      * @param sequence the spool's sequence number (increasing in append order)
@@ -20,6 +21,19 @@ public final class SpooledMessage {
      * @param retain   the retain flag
      */
     public SpooledMessage(long sequence, String topic, byte[] payload, int qos, boolean retain) {
+        this(sequence, topic, payload, qos, retain, null);
+    }
+
+    /**
+     * @param sequence   the spool's sequence number (increasing in append order)
+     * @param topic      the topic
+     * @param payload    the payload (not copied)
+     * @param qos        0 or 1
+     * @param retain     the retain flag
+     * @param properties the MQTT 5 properties, or {@code null} for none
+     */
+    public SpooledMessage(long sequence, String topic, byte[] payload, int qos, boolean retain, MessageProperties properties) {
+        this.properties = properties;
         this.sequence = sequence;
         this.topic = topic;
         this.payload = payload;
@@ -45,6 +59,11 @@ public final class SpooledMessage {
 
     public boolean retain() {
         return retain;
+    }
+
+    /** @return the MQTT 5 properties, or {@code null} for none */
+    public MessageProperties properties() {
+        return properties;
     }
 
     @Override
