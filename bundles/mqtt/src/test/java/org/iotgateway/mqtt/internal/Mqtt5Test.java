@@ -98,7 +98,8 @@ class Mqtt5Test {
         device = pki.client("mqtt5-device", TestPki.KeyType.EC, TestPki.KeyFormat.PKCS8);
         TestPki.Issued server = pki.server();
         // mosquitto's dynamic security plugin: its ACLs refuse subscriptions in the SUBACK (an acl_file only filters
-        // deliveries). Anonymous clients may publish and subscribe under t/ and share subscriptions; nothing else.
+        // deliveries). Anonymous clients may publish and subscribe under t/ and share subscriptions, but not unsubscribe
+        // from t/locked/...; nothing else.
         Path dynsec = dir.resolve("dynamic-security.json");
         Files.writeString(dynsec, "{\"defaultACLAccess\":{\"publishClientSend\":false,\"publishClientReceive\":true,"
                 + "\"subscribe\":false,\"unsubscribe\":true},\"clients\":[],"
@@ -106,7 +107,8 @@ class Mqtt5Test {
                 + "\"roles\":[{\"rolename\":\"device\",\"acls\":["
                 + "{\"acltype\":\"publishClientSend\",\"topic\":\"t/#\",\"allow\":true},"
                 + "{\"acltype\":\"subscribePattern\",\"topic\":\"t/#\",\"allow\":true},"
-                + "{\"acltype\":\"subscribePattern\",\"topic\":\"$share/#\",\"allow\":true}]}],"
+                + "{\"acltype\":\"subscribePattern\",\"topic\":\"$share/#\",\"allow\":true},"
+                + "{\"acltype\":\"unsubscribePattern\",\"topic\":\"t/locked/#\",\"allow\":false}]}],"
                 + "\"anonymousGroup\":\"anonymous\"}");
         port = FreePort.find();
         wssPort = FreePort.find();
@@ -302,6 +304,50 @@ class Mqtt5Test {
         assertFalse(c.subscribedFilters().contains("secret/#"));
         // the connection stays usable
         c.subscribeAndWait("t/ok", QoS.AT_LEAST_ONCE, m -> { });
+    }
+
+    @Test
+    void anUnsubscribeTheAclDeniesFailsWithTheBrokersReasonCode() throws Exception {
+        MqttConnection c = connected(config("unsuback"));
+        c.subscribeAndWait("t/locked/a", QoS.AT_LEAST_ONCE, m -> { });
+        CompletableFuture<Void> refused = c.unsubscribe("t/locked/a").toCompletableFuture();
+        IoTException e = assertInstanceOf(IoTException.class, failure(refused));
+        assertEquals(0x87, e.reason().orElseThrow().code(), e.toString());
+        assertTrue(e.getMessage().contains("t/locked/a") && e.getMessage().contains("0x87 Not authorized"), e.getMessage());
+        IoTException waited = assertThrows(IoTException.class, () -> {
+            c.subscribeAndWait("t/locked/b", QoS.AT_LEAST_ONCE, m -> { });
+            c.unsubscribeAndWait("t/locked/b");
+        });
+        assertEquals(0x87, waited.reason().orElseThrow().code(), waited.toString());
+        // other filters unsubscribe normally and the connection stays up
+        c.subscribeAndWait("t/free", QoS.AT_LEAST_ONCE, m -> { });
+        c.unsubscribeAndWait("t/free");
+        assertEquals(ConnectionState.CONNECTED, c.state());
+    }
+
+    @Test
+    void aBrokerLimitingQosAndRetainRefusesSuchPublishesAtOnceInsteadOfBeingDisconnected() throws Exception {
+        int limitedPort = FreePort.find();
+        try (Mosquitto limited = Mosquitto.builder().config("listener " + limitedPort + " 127.0.0.1")
+                .config("max_qos 0").config("retain_available false").start()) {
+            Map<String, Object> config = config("limited");
+            config.put("port", limitedPort);
+            MqttConnection c = connected(config);
+            Conditions.await("negotiated", WAIT, () -> c.negotiated() != null);
+            assertEquals(QoS.AT_MOST_ONCE, c.negotiated().maximumQos());
+            assertFalse(c.negotiated().retainAvailable());
+            InvalidRequestException qos = assertThrows(InvalidRequestException.class,
+                    () -> c.publish(IoTMessage.of("t/q", "one", QoS.AT_LEAST_ONCE)));
+            assertTrue(qos.getMessage().contains("at most QoS 0") && qos.getMessage().contains("limited"), qos.getMessage());
+            InvalidRequestException retain = assertThrows(InvalidRequestException.class,
+                    () -> c.publish(IoTMessage.of("t/r", "kept".getBytes(UTF_8), QoS.AT_MOST_ONCE, true)));
+            assertTrue(retain.getMessage().contains("retained"), retain.getMessage());
+            assertEquals(0, c.queuedMessages(), "nothing refused was queued");
+            // what the broker allows still goes through, on the same connection (mosquitto would have disconnected
+            // a client that sent QoS 1 or retain here)
+            c.publishAndWait(IoTMessage.of("t/q", "zero", QoS.AT_MOST_ONCE));
+            assertEquals(ConnectionState.CONNECTED, c.state());
+        }
     }
 
     @Test
