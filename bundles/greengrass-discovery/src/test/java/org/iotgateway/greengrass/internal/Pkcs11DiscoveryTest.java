@@ -9,9 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
-import java.io.OutputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,6 +37,7 @@ import org.iotgateway.emulator.Connectivity;
 import org.iotgateway.emulator.DiscoveryCore;
 import org.iotgateway.emulator.DiscoveryGroup;
 import org.iotgateway.emulator.Emulator;
+import org.iotgateway.testsupport.LogCapture;
 import org.iotgateway.testsupport.SoftHsm;
 import org.iotgateway.testsupport.SoftHsm.Token;
 import org.iotgateway.testsupport.TestPki;
@@ -460,43 +458,5 @@ class Pkcs11DiscoveryTest {
         e = material(p);
         assertEquals("pkcs11.library", e.setting());
         assertContains(e.getMessage(), "is not a PKCS#11 module");
-    }
-
-    /** Captures what slf4j-simple writes to {@code System.err}, passing it on. */
-    private static final class LogCapture implements AutoCloseable {
-        private final PrintStream original = System.err;
-        private final ByteArrayOutputStream captured = new ByteArrayOutputStream();
-
-        LogCapture() {
-            System.setErr(new PrintStream(new OutputStream() {
-                @Override
-                public void write(int b) {
-                    synchronized (captured) {
-                        captured.write(b);
-                    }
-                    original.write(b);
-                }
-
-                @Override
-                public void write(byte[] b, int off, int len) {
-                    synchronized (captured) {
-                        captured.write(b, off, len);
-                    }
-                    original.write(b, off, len);
-                }
-            }, true, StandardCharsets.UTF_8));
-        }
-
-        String text() {
-            synchronized (captured) {
-                return captured.toString(StandardCharsets.UTF_8);
-            }
-        }
-
-        @Override
-        public void close() {
-            System.err.flush();
-            System.setErr(original);
-        }
     }
 }

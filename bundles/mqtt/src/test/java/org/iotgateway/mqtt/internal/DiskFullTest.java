@@ -21,6 +21,7 @@ import org.iotgateway.api.QoS;
 import org.iotgateway.api.QueueStorageException;
 import org.iotgateway.mqtt.internal.Conditions.Collector;
 import org.iotgateway.mqtt.internal.spool.FaultySpools;
+import org.iotgateway.testsupport.LogCapture;
 import org.iotgateway.testsupport.MoquetteBroker;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

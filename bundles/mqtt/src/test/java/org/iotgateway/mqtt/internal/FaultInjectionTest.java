@@ -26,6 +26,7 @@ import org.eclipse.paho.client.mqttv3.MqttMessage;
 import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
 import org.iotgateway.api.ConnectionState;
 import org.iotgateway.api.QoS;
+import org.iotgateway.testsupport.LogCapture;
 import org.iotgateway.testsupport.Mosquitto;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;

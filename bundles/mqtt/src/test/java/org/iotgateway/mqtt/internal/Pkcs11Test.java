@@ -26,6 +26,7 @@ import org.iotgateway.api.IoTConnection;
 import org.iotgateway.api.QoS;
 import org.iotgateway.mqtt.internal.Conditions.Collector;
 import org.iotgateway.mqtt.internal.spool.MemorySpool;
+import org.iotgateway.testsupport.LogCapture;
 import org.iotgateway.testsupport.Mosquitto;
 import org.iotgateway.testsupport.SoftHsm;
 import org.iotgateway.testsupport.SoftHsm.Token;

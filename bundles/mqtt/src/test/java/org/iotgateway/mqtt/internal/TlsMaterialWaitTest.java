@@ -25,6 +25,7 @@ import java.util.regex.Pattern;
 import org.iotgateway.api.ConnectionState;
 import org.iotgateway.api.IoTConnection;
 import org.iotgateway.api.QoS;
+import org.iotgateway.testsupport.LogCapture;
 import org.iotgateway.testsupport.MoquetteBroker;
 import org.iotgateway.testsupport.TestPki;
 import org.junit.jupiter.api.AfterAll;

@@ -35,6 +35,7 @@ import org.iotgateway.mqtt.internal.Conditions.Collector;
 import org.iotgateway.mqtt.internal.spool.MemorySpool;
 import org.iotgateway.testsupport.ConnectProxy;
 import org.iotgateway.testsupport.FreePort;
+import org.iotgateway.testsupport.LogCapture;
 import org.iotgateway.testsupport.Mosquitto;
 import org.iotgateway.testsupport.TestPki;
 import org.junit.jupiter.api.AfterAll;

@@ -1,4 +1,4 @@
-package org.iotgateway.mqtt.internal;
+package org.iotgateway.testsupport;
 
 import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
@@ -8,12 +8,13 @@ import java.nio.charset.StandardCharsets;
 /**
  * Captures what is written to {@code System.err} (where slf4j-simple logs in the tests) while still passing it on.
  */
-final class LogCapture implements AutoCloseable {
+public final class LogCapture implements AutoCloseable {
 
     private final PrintStream original = System.err;
     private final ByteArrayOutputStream captured = new ByteArrayOutputStream();
 
-    LogCapture() {
+    /** Starts capturing. */
+    public LogCapture() {
         OutputStream tee = new OutputStream() {
             @Override
             public void write(int b) {
@@ -34,7 +35,8 @@ final class LogCapture implements AutoCloseable {
         System.setErr(new PrintStream(tee, true, StandardCharsets.UTF_8));
     }
 
-    String text() {
+    /** @return everything written to {@code System.err} since this capture started */
+    public String text() {
         synchronized (captured) {
             return captured.toString(StandardCharsets.UTF_8);
         }
