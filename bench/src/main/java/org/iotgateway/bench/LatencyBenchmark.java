@@ -2,22 +2,20 @@ package org.iotgateway.bench;
 
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 
-import org.eclipse.paho.client.mqttv3.IMqttDeliveryToken;
-import org.eclipse.paho.client.mqttv3.MqttAsyncClient;
-import org.eclipse.paho.client.mqttv3.MqttCallback;
-import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
 import org.eclipse.paho.client.mqttv3.MqttException;
-import org.eclipse.paho.client.mqttv3.MqttMessage;
-import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
 
 /**
  * End-to-end latency at a fixed publish rate: a publisher sends at {@code rate} msgs/s for a fixed
- * time, a raw Paho subscriber on the same broker and in the same JVM takes the arrival time. The
+ * time, a {@link LatencySubscriber} on the same broker and in the same JVM takes the arrival time. A run
+ * ends only when every publish completed and every message arrived, so nothing of it trails into the next. The
  * latency of message i is its arrival minus its <em>scheduled</em> send time, so a publisher that
  * falls behind shows up in the numbers instead of hiding (no coordinated omission).
  */
@@ -29,55 +27,42 @@ final class LatencyBenchmark {
             double p50, double p99, double max, int windowFull) {
     }
 
+    /** How long the publishes and arrivals of a run may trail its last publish call. */
+    static final int DRAIN_SECONDS = 60;
+
     /** Refusals of the current run (the benchmark's main thread only). */
     private static int windowFull;
 
     private LatencyBenchmark() {
     }
 
-    static Result measure(Publisher publisher, String subscriberUri, javax.net.SocketFactory socketFactory,
+    static Result measure(Publisher publisher, javax.net.SocketFactory socketFactory, String host, int port,
             String transport, int qos, int payloadBytes, int rate, int seconds) throws Exception {
         String topic = "latency/" + publisher.label().replace(' ', '-') + "/" + transport + "/qos" + qos;
         int total = rate * seconds;
         long[] arrival = new long[total];
         long[] scheduled = new long[total];
         CountDownLatch all = new CountDownLatch(total);
-        MqttAsyncClient sub = new MqttAsyncClient(subscriberUri, "latency-sub-" + System.nanoTime(), new MemoryPersistence());
-        sub.setCallback(new MqttCallback() {
-            @Override
-            public void messageArrived(String t, MqttMessage m) {
-                long now = System.nanoTime();
-                int i = ByteBuffer.wrap(m.getPayload()).getInt();
-                if (i >= 0 && i < total && arrival[i] == 0) {
-                    arrival[i] = now;
-                    all.countDown();
-                }
-            }
-
-            @Override
-            public void connectionLost(Throwable cause) {
-            }
-
-            @Override
-            public void deliveryComplete(IMqttDeliveryToken token) {
-            }
-        });
-        MqttConnectOptions o = new MqttConnectOptions();
-        o.setCleanSession(true);
-        o.setMaxInflight(1000);
-        if (socketFactory != null) {
-            o.setSocketFactory(socketFactory);
-        }
-        sub.connect(o).waitForCompletion(15_000);
-        sub.subscribe(topic, qos).waitForCompletion(15_000);
-        try {
-            Publisher.Completion ignore = new Publisher.Completion() {
+        CountDownLatch completions = new CountDownLatch(total);
+        AtomicInteger failed = new AtomicInteger();
+        try (LatencySubscriber sub = new LatencySubscriber(socketFactory, host, port, "latency-sub-" + System.nanoTime(),
+                topic, qos, i -> {
+                    long now = System.nanoTime();
+                    if (i >= 0 && i < total && arrival[i] == 0) {
+                        arrival[i] = now;
+                        all.countDown();
+                    }
+                })) {
+            Publisher.Completion completion = new Publisher.Completion() {
                 @Override
                 public void done() {
+                    completions.countDown();
                 }
 
                 @Override
                 public void failed(Throwable cause) {
+                    failed.incrementAndGet();
+                    completions.countDown();
                 }
             };
             long periodNanos = TimeUnit.SECONDS.toNanos(1) / rate;
@@ -94,7 +79,7 @@ final class LatencyBenchmark {
                 ByteBuffer.wrap(payload).putInt(i);
                 while (true) {
                     try {
-                        publisher.publish(topic, payload, qos, ignore);
+                        publisher.publish(topic, payload, qos, completion);
                         break;
                     } catch (MqttException e) {
                         if (e.getReasonCode() != MqttException.REASON_CODE_MAX_INFLIGHT) {
@@ -107,10 +92,15 @@ final class LatencyBenchmark {
                     }
                 }
             }
-            all.await(30, TimeUnit.SECONDS);
-        } finally {
-            sub.disconnectForcibly(100, 1000);
-            sub.close(true);
+            // nothing of this run may still be on its way when the next one starts
+            boolean completed = completions.await(DRAIN_SECONDS, TimeUnit.SECONDS);
+            boolean received = all.await(completed ? DRAIN_SECONDS : 1, TimeUnit.SECONDS);
+            if (!completed || !received || failed.get() > 0 || sub.failure() != null) {
+                throw new IllegalStateException(publisher.label() + " " + transport + " QoS " + qos + " " + payloadBytes
+                        + " B: " + (total - completions.getCount()) + " of " + total + " publishes completed ("
+                        + failed.get() + " failed), " + (total - all.getCount()) + " received within " + DRAIN_SECONDS
+                        + " s after the last publish" + (sub.failure() == null ? "" : "; subscriber: " + sub.failure()));
+            }
         }
         List<Double> latencies = new ArrayList<>();
         for (int i = 0; i < total; i++) {
@@ -132,30 +122,69 @@ final class LatencyBenchmark {
         return sorted[Math.max(0, Math.min(sorted.length - 1, index))];
     }
 
+    /**
+     * One row per client and cell: p50 and p99 as median [min–max] over the repeats, the largest single
+     * latency, messages received of sent over all repeats; the ratio is median IoTConnection p50 / median
+     * raw Paho p50, with the range of the per-repeat ratios (runs of one repeat ran back to back).
+     */
     static String table(List<Result> results) {
         StringBuilder md = new StringBuilder();
-        md.append("| transport | QoS | payload | client | p50 | p99 | max | received | p50 ratio to raw Paho |\n");
-        md.append("|---|---:|---:|---|---:|---:|---:|---:|---:|\n");
+        md.append("| transport | QoS | payload | client | runs | p50 | p99 | max | received | p50 ratio to raw Paho | "
+                + "p50 difference |\n");
+        md.append("|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|\n");
+        Map<String, List<Result>> rows = new LinkedHashMap<>();
         for (Result r : results) {
-            Result raw = results.stream().filter(x -> x.client().equals("raw Paho") && x.transport().equals(r.transport())
-                    && x.qos() == r.qos() && x.payloadBytes() == r.payloadBytes()).findFirst().orElse(null);
-            md.append("| ").append(r.transport().toUpperCase()).append(" | ").append(r.qos()).append(" | ")
-                    .append(r.payloadBytes()).append(" B | ").append(r.client()).append(" | ")
-                    .append(ms(r.p50())).append(" | ").append(ms(r.p99())).append(" | ").append(ms(r.max())).append(" | ")
-                    .append(r.received()).append(" / ").append(r.sent())
-                    .append(r.windowFull() > 0 ? " (window full " + r.windowFull() + "×, waited)" : "").append(" | ")
-                    .append(raw == null || raw == r ? "–" : String.format("%.2f", r.p50() / raw.p50())).append(" |\n");
+            rows.computeIfAbsent(r.client() + "|" + r.transport() + "|" + r.qos() + "|" + r.payloadBytes(),
+                    k -> new ArrayList<>()).add(r);
+        }
+        for (List<Result> runs : rows.values()) {
+            Result first = runs.get(0);
+            List<Result> raw = rows.getOrDefault("raw Paho|" + first.transport() + "|" + first.qos() + "|"
+                    + first.payloadBytes(), List.of());
+            Stats p50 = Stats.of(runs.stream().map(Result::p50).toList());
+            Stats p99 = Stats.of(runs.stream().map(Result::p99).toList());
+            double max = runs.stream().mapToDouble(Result::max).max().orElse(Double.NaN);
+            int received = runs.stream().mapToInt(Result::received).sum();
+            int sent = runs.stream().mapToInt(Result::sent).sum();
+            int windowFull = runs.stream().mapToInt(Result::windowFull).sum();
+            String ratio = "–";
+            String difference = "–";
+            if (!raw.isEmpty() && raw != runs) {
+                Stats rawP50 = Stats.of(raw.stream().map(Result::p50).toList());
+                List<Double> perRepeat = new ArrayList<>();
+                for (int i = 0; i < Math.min(raw.size(), runs.size()); i++) {
+                    perRepeat.add(runs.get(i).p50() / raw.get(i).p50());
+                }
+                Stats paired = Stats.of(perRepeat);
+                ratio = String.format("%.2f", p50.median() / rawP50.median())
+                        + (paired.n() > 1 ? String.format(" [%.2f–%.2f]", paired.min(), paired.max()) : "");
+                difference = String.format("%+.0f µs", p50.median() - rawP50.median());
+            }
+            md.append("| ").append(first.transport().toUpperCase()).append(" | ").append(first.qos()).append(" | ")
+                    .append(first.payloadBytes()).append(" B | ").append(first.client()).append(" | ")
+                    .append(runs.size()).append(" | ").append(range(p50)).append(" | ").append(range(p99)).append(" | ")
+                    .append(ms(max)).append(" | ").append(received).append(" / ").append(sent)
+                    .append(windowFull > 0 ? " (window full " + windowFull + "×, waited)" : "").append(" | ")
+                    .append(ratio).append(" | ").append(difference).append(" |\n");
         }
         return md.toString();
+    }
+
+    private static String range(Stats s) {
+        return s.n() == 1 ? ms(s.median()) : ms(s.median()) + " [" + String.format("%.2f–%.2f", s.min() / 1e3, s.max() / 1e3)
+                + "]";
     }
 
     private static String ms(double micros) {
         return Double.isNaN(micros) ? "–" : String.format("%.2f ms", micros / 1e3);
     }
 
-    static String describe(int rate, int seconds) {
+    static String describe(int rate, int seconds, int repeats) {
         return "Each client publishes " + rate + " msgs/s for " + seconds + " s (" + rate * seconds
-                + " messages); a raw Paho subscriber in the same JVM timestamps arrivals; latency = "
-                + "arrival − scheduled send time (a publisher falling behind counts against it).";
+                + " messages), " + repeats + " times per cell, raw Paho and IoTConnection taking turns (who goes first "
+                + "alternates); a minimal MQTT subscriber in the same JVM (one socket, one reading thread, buffered; "
+                + "not Paho, whose 1.2.5 decoder reads a received 16 KB message one byte at a time and could not keep up) "
+                + "timestamps arrivals; latency = arrival − scheduled send time (a publisher falling behind counts "
+                + "against it). A run ends when every publish completed and every message arrived, before the next starts.";
     }
 }

@@ -43,7 +43,7 @@ public final class PublishBenchmark {
 
     record Config(int rounds, int warmup, int messagesQos0, int messagesQos1, List<Integer> windows, List<Integer> payloads,
             List<String> transports, List<Integer> qos, boolean flood, int idleConnections, int idleRepeats,
-            int latencyRate, int latencySeconds, int queueMessages, int queueFsyncMessages, List<Double> drainFrequencies,
+            int latencyRate, int latencySeconds, int latencyRepeats, int queueMessages, int queueFsyncMessages, List<Double> drainFrequencies,
             String pahoVersion, Path results) {
 
         static Config fromSystemProperties() {
@@ -61,6 +61,7 @@ public final class PublishBenchmark {
                     Integer.getInteger("bench.idle.repeats", 3),
                     Integer.getInteger("bench.latency.rate", 1000),
                     Integer.getInteger("bench.latency.seconds", 10),
+                    Integer.getInteger("bench.latency.repeats", 3),
                     Integer.getInteger("bench.queue.messages", 100_000),
                     Integer.getInteger("bench.queue.fsync.messages", 2_000),
                     strings(System.getProperty("bench.queue.drain.hz", "10,100,1000")).stream().map(Double::valueOf).toList(),
@@ -132,7 +133,7 @@ public final class PublishBenchmark {
         List<IdleHeap.Result> idle = new ArrayList<>();
         List<Cell> cells = new ArrayList<>();
         String mosquittoVersion = Machine.mosquittoVersion();
-        try (Mosquitto broker = Mosquitto.builder().tls(server).requireCertificate(true).start()) {
+        try (Mosquitto broker = Mosquitto.builder().tls(server).requireCertificate(true).config("set_tcp_nodelay true").start()) {
             LOG.info("mosquitto: plain port {}, TLS port {}", broker.port(), broker.tlsPort());
 
             // ---------------------------------------------------------------- idle heap (fresh JVM first)
@@ -185,11 +186,12 @@ public final class PublishBenchmark {
                                     "latency-ours-" + transport, 100)) {
                         for (int size : config.payloads()) {
                             for (int q : config.qos()) {
-                                for (Publisher pub : List.<Publisher>of(raw, ours)) {
+                                for (int repeat = 0; repeat < config.latencyRepeats(); repeat++) {
+                                for (Publisher pub : repeat % 2 == 0 ? List.<Publisher>of(raw, ours) : List.<Publisher>of(ours, raw)) {
                                     LatencyBenchmark.Result r;
                                     try {
-                                        r = LatencyBenchmark.measure(pub, uri(isTls, host, port),
-                                                rawSocketFactory(isTls ? tls : null), transport, q, size,
+                                        r = LatencyBenchmark.measure(pub, rawSocketFactory(isTls ? tls : null), host, port,
+                                                transport, q, size,
                                                 config.latencyRate(), config.latencySeconds());
                                     } catch (Exception e) {
                                         // one failed latency run must not lose the rest of the run's results
@@ -204,6 +206,7 @@ public final class PublishBenchmark {
                                             size, pub.label(), Math.round(r.p50()), Math.round(r.p99()), r.received(), r.sent());
                                     latencies.add(r);
                                     pause();
+                                }
                                 }
                             }
                         }
@@ -223,7 +226,7 @@ public final class PublishBenchmark {
                 mosquittoVersion, cells, idle);
         if (!latencies.isEmpty()) {
             section += "### End-to-end latency at a fixed rate\n\n"
-                    + LatencyBenchmark.describe(config.latencyRate(), config.latencySeconds()) + " Target: IoTConnection "
+                    + LatencyBenchmark.describe(config.latencyRate(), config.latencySeconds(), config.latencyRepeats()) + " Target: IoTConnection "
                     + "within 10% of raw Paho.\n\n" + LatencyBenchmark.table(latencies) + "\n";
         }
         if (!latencyFailures.isEmpty()) {

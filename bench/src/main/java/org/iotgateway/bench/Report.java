@@ -30,8 +30,8 @@ final class Report {
         md.append("- **JDK:** ").append(Machine.jdk()).append("; JVM options `").append(Machine.jvmOptions())
                 .append("`\n");
         md.append("- **Broker:** ").append(mosquittoVersion)
-                .append(", one process on 127.0.0.1 for every client of the run, no subscribers (TLS listener: "
-                        + "client certificate required)\n");
+                .append(", one process on 127.0.0.1 for every client of the run, `set_tcp_nodelay true`; no "
+                        + "subscribers except the latency runs' own (TLS listener: client certificate required)\n");
         md.append("- **Clients:** Paho `org.eclipse.paho.client.mqttv3` ").append(c.pahoVersion())
                 .append(" (raw, and underneath IoTConnection); IoTConnection from ")
                 .append(Machine.jarOf(org.iotgateway.mqtt.internal.Connections.class))
