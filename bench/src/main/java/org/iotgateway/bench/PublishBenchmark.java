@@ -48,10 +48,10 @@ public final class PublishBenchmark {
 
         static Config fromSystemProperties() {
             return new Config(
-                    Integer.getInteger("bench.rounds", 5),
+                    Integer.getInteger("bench.rounds", 9),
                     Integer.getInteger("bench.warmup", 20_000),
-                    Integer.getInteger("bench.messages.qos0", 200_000),
-                    Integer.getInteger("bench.messages.qos1", 100_000),
+                    Integer.getInteger("bench.messages.qos0", 100_000),
+                    Integer.getInteger("bench.messages.qos1", 50_000),
                     ints(System.getProperty("bench.windows", "20,100")),
                     ints(System.getProperty("bench.payloads", "256,16384")),
                     strings(System.getProperty("bench.transports", "tcp,tls")),
@@ -69,10 +69,10 @@ public final class PublishBenchmark {
                     Path.of(System.getProperty("bench.results", "RESULTS.md")).toAbsolutePath());
         }
 
-        /** Messages per batch: a tenth for payloads over 1 KiB, so that a batch moves a similar amount of time. */
+        /** Messages per batch: a fifth for payloads over 1 KiB, so that a batch takes a similar time. */
         int messages(int q, int payloadBytes) {
             int n = q == 0 ? messagesQos0 : messagesQos1;
-            return payloadBytes > 1024 ? Math.max(1000, n / 10) : n;
+            return payloadBytes > 1024 ? Math.max(1000, n / 5) : n;
         }
 
         int payloadBytes() {
