@@ -3,7 +3,6 @@ package org.iotgateway.bench;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -424,46 +423,13 @@ public final class EmulatorBenchmark {
         return md.toString();
     }
 
-    private static final String BEGIN = "<!-- emulator -->";
-    private static final String END = "<!-- /emulator -->";
     private static final int KEEP = 5;
 
     /** Newest run on top of the emulator block, before the publish benchmark's runs; the last few kept. */
     static void writeSection(Path file, String section) throws java.io.IOException {
-        String existing = Files.exists(file) ? Files.readString(file, StandardCharsets.UTF_8) : "# Benchmark results\n\n";
-        String heading = "## Emulator: shadow updates with 1,000 things, and its heap\n\n"
+        ResultBlock.write(file, "emulator", "## Emulator: shadow updates with 1,000 things, and its heap\n\n"
                 + "Written by `mvn -B -pl bench -am -Pbench-emulator verify -DskipTests` (program `EmulatorBenchmark`, "
-                + "see [README.md](README.md)); newest run first, the last " + KEEP + " kept.\n\n";
-        List<String> runs = new ArrayList<>();
-        runs.add(section.strip());
-        int b = existing.indexOf(BEGIN);
-        int e = existing.indexOf(END);
-        String before;
-        String after;
-        if (b >= 0 && e > b) {
-            String block = existing.substring(b + BEGIN.length(), e);
-            int first = block.indexOf("### Emulator run of ");
-            if (first >= 0) {
-                for (String run : block.substring(first).split("(?m)^(?=### Emulator run of )")) {
-                    if (!run.isBlank() && runs.size() < KEEP) {
-                        runs.add(run.strip());
-                    }
-                }
-            }
-            before = existing.substring(0, b);
-            after = existing.substring(e + END.length());
-        } else {
-            // before the first section of the file, after its introduction
-            int at = existing.indexOf("\n## ");
-            int marker = existing.indexOf("<!-- run -->");
-            int cut = at < 0 ? marker : (marker < 0 ? at + 1 : Math.min(at + 1, marker));
-            if (cut < 0) {
-                cut = existing.length();
-            }
-            before = existing.substring(0, cut);
-            after = "\n" + existing.substring(cut);
-        }
-        String block = BEGIN + "\n" + heading + String.join("\n\n", runs) + "\n" + END;
-        Files.writeString(file, before + block + (after.startsWith("\n") ? after : "\n" + after), StandardCharsets.UTF_8);
+                + "see [README.md](README.md)); newest run first, the last " + KEEP + " kept.\n\n",
+                "### Emulator run of ", section, KEEP);
     }
 }

@@ -182,7 +182,7 @@ final class LatencyBenchmark {
     static String describe(int rate, int seconds, int repeats) {
         return "Each client publishes " + rate + " msgs/s for " + seconds + " s (" + rate * seconds
                 + " messages), " + repeats + " times per cell, raw Paho and IoTConnection taking turns (who goes first "
-                + "alternates); a minimal MQTT subscriber in the same JVM (one socket, one reading thread, buffered; "
+                + "alternates), after an unrecorded warm-up run of each; a minimal MQTT subscriber in the same JVM (one socket, one reading thread, buffered; "
                 + "not Paho, whose 1.2.5 decoder reads a received 16 KB message one byte at a time and could not keep up) "
                 + "timestamps arrivals; latency = arrival − scheduled send time (a publisher falling behind counts "
                 + "against it). A run ends when every publish completed and every message arrived, before the next starts.";

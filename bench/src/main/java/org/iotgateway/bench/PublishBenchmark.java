@@ -43,7 +43,7 @@ public final class PublishBenchmark {
 
     record Config(int rounds, int warmup, int messagesQos0, int messagesQos1, List<Integer> windows, List<Integer> payloads,
             List<String> transports, List<Integer> qos, boolean flood, int idleConnections, int idleRepeats,
-            int latencyRate, int latencySeconds, int latencyRepeats, int queueMessages, int queueFsyncMessages, List<Double> drainFrequencies,
+            int latencyRate, int latencySeconds, int latencyRepeats, int latencyWarmup, int queueMessages, int queueFsyncMessages, List<Double> drainFrequencies,
             String pahoVersion, Path results) {
 
         static Config fromSystemProperties() {
@@ -62,6 +62,7 @@ public final class PublishBenchmark {
                     Integer.getInteger("bench.latency.rate", 1000),
                     Integer.getInteger("bench.latency.seconds", 10),
                     Integer.getInteger("bench.latency.repeats", 3),
+                    Integer.getInteger("bench.latency.warmup", 2),
                     Integer.getInteger("bench.queue.messages", 100_000),
                     Integer.getInteger("bench.queue.fsync.messages", 2_000),
                     strings(System.getProperty("bench.queue.drain.hz", "10,100,1000")).stream().map(Double::valueOf).toList(),
@@ -186,6 +187,19 @@ public final class PublishBenchmark {
                                     "latency-ours-" + transport, 100)) {
                         for (int size : config.payloads()) {
                             for (int q : config.qos()) {
+                                if (config.latencyWarmup() > 0) {
+                                    // not recorded: the JIT compiles each client's path for this payload and QoS
+                                    for (Publisher pub : List.<Publisher>of(raw, ours)) {
+                                        try {
+                                            LatencyBenchmark.measure(pub, rawSocketFactory(isTls ? tls : null), host, port,
+                                                    transport, q, size, config.latencyRate(), config.latencyWarmup());
+                                        } catch (Exception e) {
+                                            LOG.warn("latency warm-up {} QoS {} {} B {} failed: {}", transport, q, size,
+                                                    pub.label(), e.toString());
+                                        }
+                                        pause();
+                                    }
+                                }
                                 for (int repeat = 0; repeat < config.latencyRepeats(); repeat++) {
                                 for (Publisher pub : repeat % 2 == 0 ? List.<Publisher>of(raw, ours) : List.<Publisher>of(ours, raw)) {
                                     LatencyBenchmark.Result r;
