@@ -46,17 +46,27 @@ final class IoTConnectionPublisher implements Publisher {
         p.put("queue.drain.frequency", 0);
         p.put("keep.alive", 30);
         p.put("metrics.enabled", false);
-        Connections.Standalone c = Connections.open(p);
+        return new IoTConnectionPublisher(openConnected(p));
+    }
+
+    /**
+     * @param configuration a connection configuration ({@code connection.id}, {@code endpoint}, {@code port}, ...)
+     * @return the connection, once CONNECTED
+     * @throws IllegalStateException if it does not connect within 20 s (it is closed then)
+     */
+    static Connections.Standalone openConnected(Map<String, Object> configuration) {
+        Connections.Standalone c = Connections.open(configuration);
         long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
         while (c.state() != ConnectionState.CONNECTED) {
             if (System.nanoTime() > deadline) {
                 c.close();
-                throw new IllegalStateException("IoTConnection '" + clientId + "' did not connect to " + host + ":"
-                        + port + " within 20 s");
+                throw new IllegalStateException("IoTConnection '" + configuration.get("connection.id")
+                        + "' did not connect to " + configuration.get("endpoint") + ":" + configuration.get("port")
+                        + " within 20 s");
             }
             sleep(5);
         }
-        return new IoTConnectionPublisher(c);
+        return c;
     }
 
     @Override

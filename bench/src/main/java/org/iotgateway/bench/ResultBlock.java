@@ -9,9 +9,9 @@ import java.util.List;
 
 /**
  * A block of RESULTS.md that one benchmark program owns, between {@code <!-- name -->} and
- * {@code <!-- /name -->}: its heading, then its runs, newest first, the last few kept. A new block goes
- * before the first section of the file (after the file's introduction), so the publish benchmark's runs
- * ({@code <!-- run -->}) stay below it.
+ * {@code <!-- /name -->}: its heading, then its runs, newest first, the last few kept. A block that is not
+ * there yet goes right before the first other block or run marker (or at the end), so the hand-written
+ * sections above stay on top and the publish benchmark's runs ({@code <!-- run -->}) stay below.
  */
 final class ResultBlock {
 
@@ -49,16 +49,13 @@ final class ResultBlock {
             before = existing.substring(0, b);
             after = existing.substring(e + end.length());
         } else {
-            int at = existing.indexOf("\n## ");
-            int marker = existing.indexOf("<!-- run -->");
-            int cut = at < 0 ? marker : (marker < 0 ? at + 1 : Math.min(at + 1, marker));
-            if (cut < 0) {
-                cut = existing.length();
-            }
+            // right before the first other block or run (a line starting with a marker), never inside one
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^<!-- ").matcher(existing);
+            int cut = m.find() ? m.start() : existing.length();
             before = existing.substring(0, cut);
             after = "\n" + existing.substring(cut);
         }
         String block = begin + "\n" + heading + String.join("\n\n", runs) + "\n" + end;
-        Files.writeString(file, before + block + (after.startsWith("\n") ? after : "\n" + after), StandardCharsets.UTF_8);
+        Files.writeString(file, before + block + (after.startsWith("\n") ? after : "\n\n" + after), StandardCharsets.UTF_8);
     }
 }
