@@ -2,6 +2,7 @@ package org.iotgateway.demo;
 
 import java.util.concurrent.TimeUnit;
 
+import org.iotgateway.api.InvalidRequestException;
 import org.iotgateway.api.IoTConnection;
 import org.iotgateway.api.QoS;
 
@@ -46,12 +47,10 @@ final class LoadPlan {
                     + " bytes, got " + size);
         }
         QoS qos;
-        if (c.qos() == 0) {
-            qos = QoS.AT_MOST_ONCE;
-        } else if (c.qos() == 1) {
-            qos = QoS.AT_LEAST_ONCE;
-        } else {
-            throw new IllegalArgumentException("load generator: qos must be 0 or 1, got " + c.qos());
+        try {
+            qos = QoS.of(c.qos());
+        } catch (InvalidRequestException e) {
+            throw new IllegalArgumentException("load generator: qos must be 0 or 1, got " + c.qos(), e);
         }
         String thing = c.thing_name() == null ? "" : c.thing_name().trim();
         String topic = c.topic() == null ? "" : c.topic().trim();

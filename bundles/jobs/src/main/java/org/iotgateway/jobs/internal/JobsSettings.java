@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.Objects;
 import java.util.regex.Pattern;
 
+import org.iotgateway.api.InvalidRequestException;
 import org.iotgateway.api.QoS;
 import org.iotgateway.api.jobs.JobUpdate;
 
@@ -69,11 +70,9 @@ final class JobsSettings {
                     + JobUpdate.MAX_STEP_TIMEOUT_MINUTES + " minutes");
         }
         QoS qos;
-        if (c.qos() == 0) {
-            qos = QoS.AT_MOST_ONCE;
-        } else if (c.qos() == 1) {
-            qos = QoS.AT_LEAST_ONCE;
-        } else {
+        try {
+            qos = QoS.of(c.qos());
+        } catch (InvalidRequestException e) {
             throw new InvalidConfigurationException("qos", c.qos() + " is not supported: use 0 or 1");
         }
         if (c.operation_timeout() < 1) {

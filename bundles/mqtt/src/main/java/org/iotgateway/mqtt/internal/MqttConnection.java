@@ -449,13 +449,11 @@ final class MqttConnection implements IoTConnection {
             waiting.put(entry.sequence(), future);
             // Usually nobody is sending: take the sending role and the entry in this same lock round instead of
             // locking again in pump(). Otherwise the holder of sendLock sends it (also when re-entered from a send).
-            if (sendLock.isHeldByCurrentThread() || !sendLock.tryLock()) {
+            if (sendLock.isHeldByCurrentThread()) {
                 return;
             }
             batch = new ArrayList<>(1);
-            takeLocked(batch);
-            if (batch.isEmpty()) {
-                sendLock.unlock();
+            if (!takeSendingRoleLocked(batch)) {
                 return;
             }
             target = client;
@@ -760,18 +758,32 @@ final class MqttConnection implements IoTConnection {
         ProtocolClient target;
         int gen;
         synchronized (lock) {
-            if (!sendLock.tryLock()) {
-                return;
-            }
-            takeLocked(batch);
-            if (batch.isEmpty()) {
-                sendLock.unlock();
+            if (!takeSendingRoleLocked(batch)) {
                 return;
             }
             target = client;
             gen = generation;
         }
         sendHoldingSendLock(batch, target, gen);
+    }
+
+    /**
+     * Takes {@code sendLock} if nobody holds it, and the entries it may send now. Caller holds {@code lock}.
+     *
+     * @param batch receives the entries
+     * @return true if this thread now holds {@code sendLock} with a non-empty batch; false if another thread
+     *         holds it (that one sends) or nothing is sendable (then {@code sendLock} was released again)
+     */
+    private boolean takeSendingRoleLocked(List<SpooledMessage> batch) {
+        if (!sendLock.tryLock()) {
+            return false;
+        }
+        takeLocked(batch);
+        if (batch.isEmpty()) {
+            sendLock.unlock();
+            return false;
+        }
+        return true;
     }
 
     /**
