@@ -2,7 +2,6 @@ package org.iotgateway.bench;
 
 import java.io.BufferedInputStream;
 import java.io.DataInputStream;
-import java.io.EOFException;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.Socket;
@@ -104,11 +103,7 @@ final class LatencySubscriber implements AutoCloseable {
                             | ((body[at + 2] & 0xFF) << 8) | (body[at + 3] & 0xFF));
                 }
             }
-        } catch (EOFException e) {
-            if (!closing) {
-                failure = e;
-            }
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException e) { // EOF included: the broker closed the socket
             if (!closing) {
                 failure = e;
             }

@@ -181,46 +181,26 @@ public final class PublishBenchmark {
                     boolean isTls = transport.equals("tls");
                     String host = isTls ? "localhost" : "127.0.0.1";
                     int port = isTls ? broker.tlsPort() : broker.port();
+                    SocketFactory subscriberSockets = rawSocketFactory(isTls ? tls : null);
                     try (RawPahoPublisher raw = RawPahoPublisher.connect(uri(isTls, host, port), "latency-raw-" + transport,
                             100, rawSocketFactory(isTls ? tls : null));
                             IoTConnectionPublisher ours = IoTConnectionPublisher.open(host, port, isTls ? tls : null,
                                     "latency-ours-" + transport, 100)) {
                         for (int size : config.payloads()) {
                             for (int q : config.qos()) {
+                                LatencyCell cell = new LatencyCell(subscriberSockets, host, port, transport, q, size,
+                                        config.latencyRate());
                                 if (config.latencyWarmup() > 0) {
                                     // not recorded: the JIT compiles each client's path for this payload and QoS
                                     for (Publisher pub : List.<Publisher>of(raw, ours)) {
-                                        try {
-                                            LatencyBenchmark.measure(pub, rawSocketFactory(isTls ? tls : null), host, port,
-                                                    transport, q, size, config.latencyRate(), config.latencyWarmup());
-                                        } catch (Exception e) {
-                                            LOG.warn("latency warm-up {} QoS {} {} B {} failed: {}", transport, q, size,
-                                                    pub.label(), e.toString());
-                                        }
-                                        pause();
+                                        latencyRun(cell, pub, config.latencyWarmup(), null, null);
                                     }
                                 }
                                 for (int repeat = 0; repeat < config.latencyRepeats(); repeat++) {
-                                for (Publisher pub : repeat % 2 == 0 ? List.<Publisher>of(raw, ours) : List.<Publisher>of(ours, raw)) {
-                                    LatencyBenchmark.Result r;
-                                    try {
-                                        r = LatencyBenchmark.measure(pub, rawSocketFactory(isTls ? tls : null), host, port,
-                                                transport, q, size,
-                                                config.latencyRate(), config.latencySeconds());
-                                    } catch (Exception e) {
-                                        // one failed latency run must not lose the rest of the run's results
-                                        LOG.warn("latency {} QoS {} {} B {} failed: {}", transport, q, size, pub.label(),
-                                                e.toString());
-                                        latencyFailures.add(transport + " QoS " + q + " " + size + " B " + pub.label()
-                                                + ": " + e);
-                                        pause();
-                                        continue;
+                                    for (Publisher pub : repeat % 2 == 0 ? List.<Publisher>of(raw, ours)
+                                            : List.<Publisher>of(ours, raw)) {
+                                        latencyRun(cell, pub, config.latencySeconds(), latencies, latencyFailures);
                                     }
-                                    LOG.info("latency {} QoS {} {} B {}: p50 {} us, p99 {} us, {} of {} received", transport, q,
-                                            size, pub.label(), Math.round(r.p50()), Math.round(r.p99()), r.received(), r.sent());
-                                    latencies.add(r);
-                                    pause();
-                                }
                                 }
                             }
                         }
@@ -316,6 +296,37 @@ public final class PublishBenchmark {
     }
 
     /** Lets the broker finish what it still reads and the heap settle between batches. */
+    /** One latency cell: where the subscriber connects, what is published, at which rate. */
+    private record LatencyCell(SocketFactory subscriberSockets, String host, int port, String transport, int qos,
+            int payloadBytes, int rate) {
+    }
+
+    /**
+     * One latency run of {@code seconds}, then a pause. A failed run is logged (and listed in {@code failures}
+     * when recorded) and does not lose the rest of the run's results.
+     *
+     * @param results where the result goes; null for an unrecorded warm-up run
+     */
+    private static void latencyRun(LatencyCell cell, Publisher pub, int seconds, List<LatencyBenchmark.Result> results,
+            List<String> failures) {
+        String what = cell.transport() + " QoS " + cell.qos() + " " + cell.payloadBytes() + " B " + pub.label();
+        try {
+            LatencyBenchmark.Result r = LatencyBenchmark.measure(pub, cell.subscriberSockets(), cell.host(), cell.port(),
+                    cell.transport(), cell.qos(), cell.payloadBytes(), cell.rate(), seconds);
+            if (results != null) {
+                LOG.info("latency {}: p50 {} us, p99 {} us, {} of {} received", what, Math.round(r.p50()),
+                        Math.round(r.p99()), r.received(), r.sent());
+                results.add(r);
+            }
+        } catch (Exception e) {
+            LOG.warn("latency {}{} failed: {}", results == null ? "warm-up " : "", what, e.toString());
+            if (failures != null) {
+                failures.add(what + ": " + e);
+            }
+        }
+        pause();
+    }
+
     private static void pause() {
         System.gc();
         IoTConnectionPublisher.sleep(300);

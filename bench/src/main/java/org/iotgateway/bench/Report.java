@@ -62,15 +62,15 @@ final class Report {
             Stats raw = Stats.of(cell.raw());
             Stats ours = Stats.of(cell.ours());
             Stats flood = Stats.of(cell.oursNoWindow());
-            double ratio = paired(cell.raw(), cell.ours()).median();
+            Stats paired = paired(cell.raw(), cell.ours());
             md.append("| ").append(cell.transport().toUpperCase()).append(" | ").append(cell.qos()).append(" | ")
                     .append(cell.payloadBytes()).append(" B | ").append(cell.window()).append(" | ").append(raw.format("%,.0f")).append(" | ")
-                    .append(ours.format("%,.0f")).append(" | ").append(ratio(cell.raw(), cell.ours()))
-                    .append(" | ").append(ratio >= TARGET ? "yes" : "**no**").append(" | ")
+                    .append(ours.format("%,.0f")).append(" | ").append(ratio(paired))
+                    .append(" | ").append(paired.median() >= TARGET ? "yes" : "**no**").append(" | ")
                     .append(String.format("%.2f", ours.median() / raw.median())).append(" | ")
                     .append(flood.format("%,.0f")).append(" | ")
                     .append(cell.oursNoWindow().isEmpty() ? "n/a"
-                            : ratio(cell.raw(), cell.oursNoWindow()))
+                            : ratio(paired(cell.raw(), cell.oursNoWindow())))
                     .append(" |\n");
             if (cell.failures() > 0) {
                 failures.add(cell.transport() + " QoS " + cell.qos() + " " + cell.payloadBytes() + " B W " + cell.window() + ": "
@@ -147,8 +147,7 @@ final class Report {
         return Stats.of(ratios);
     }
 
-    private static String ratio(List<Double> raw, List<Double> other) {
-        Stats p = paired(raw, other);
+    private static String ratio(Stats p) {
         return String.format("%.2f [%.2f–%.2f]", p.median(), p.min(), p.max());
     }
 
