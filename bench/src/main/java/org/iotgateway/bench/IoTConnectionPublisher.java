@@ -4,18 +4,42 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import java.util.function.BiConsumer;
 
 import org.iotgateway.api.ConnectionState;
 import org.iotgateway.api.QoS;
 import org.iotgateway.mqtt.internal.Connections;
 
-/** The implementation under test: an {@code IoTConnection} opened outside OSGi with {@link Connections#open}. */
+/**
+ * The implementation under test: an {@code IoTConnection} opened outside OSGi with {@link Connections#open}.
+ * <p>
+ * By default the benchmark's completion callback is chained with {@code whenComplete}, so it runs on the connection's
+ * dispatcher (the library's default, safe for blocking callbacks). {@link #callbacksOnCompletingThread()} gives the
+ * same connection with the callback chained by {@code whenCompleteAsync(callback, Runnable::run)}, the documented
+ * opt-out: it then runs on the thread that completed the stage (Paho's callback thread), where raw Paho runs its
+ * {@code IMqttActionListener}.
+ */
 final class IoTConnectionPublisher implements Publisher {
 
-    private final Connections.Standalone connection;
+    private static final Executor COMPLETING_THREAD = Runnable::run;
 
-    private IoTConnectionPublisher(Connections.Standalone connection) {
+    private final Connections.Standalone connection;
+    /** Where the callback runs: null for {@code whenComplete} (the dispatcher), else this executor. */
+    private final Executor callbackExecutor;
+
+    private IoTConnectionPublisher(Connections.Standalone connection, Executor callbackExecutor) {
         this.connection = connection;
+        this.callbackExecutor = callbackExecutor;
+    }
+
+    /**
+     * @return a publisher on the same connection whose callback runs on the thread that completes the stage; closing
+     *         it closes the connection too
+     */
+    IoTConnectionPublisher callbacksOnCompletingThread() {
+        return new IoTConnectionPublisher(connection, COMPLETING_THREAD);
     }
 
     /** TLS material of a connection: CA, client certificate and key (PEM files). */
@@ -46,7 +70,7 @@ final class IoTConnectionPublisher implements Publisher {
         p.put("queue.drain.frequency", 0);
         p.put("keep.alive", 30);
         p.put("metrics.enabled", false);
-        return new IoTConnectionPublisher(openConnected(p));
+        return new IoTConnectionPublisher(openConnected(p), null);
     }
 
     /**
@@ -71,19 +95,24 @@ final class IoTConnectionPublisher implements Publisher {
 
     @Override
     public String label() {
-        return "IoTConnection";
+        return callbackExecutor == null ? "IoTConnection" : "IoTConnection, callback on completing thread";
     }
 
     @Override
     public void publish(String topic, byte[] payload, int qos, Completion completion) {
-        connection.publish(topic, payload, qos == 0 ? QoS.AT_MOST_ONCE : QoS.AT_LEAST_ONCE)
-                .whenComplete((v, t) -> {
-                    if (t == null) {
-                        completion.done();
-                    } else {
-                        completion.failed(t);
-                    }
-                });
+        BiConsumer<Void, Throwable> callback = (v, t) -> {
+            if (t == null) {
+                completion.done();
+            } else {
+                completion.failed(t);
+            }
+        };
+        CompletionStage<Void> stage = connection.publish(topic, payload, qos == 0 ? QoS.AT_MOST_ONCE : QoS.AT_LEAST_ONCE);
+        if (callbackExecutor == null) {
+            stage.whenComplete(callback);
+        } else {
+            stage.whenCompleteAsync(callback, callbackExecutor);
+        }
     }
 
     @Override

@@ -48,30 +48,28 @@ final class Report {
 
         md.append("### Publish throughput\n\n");
         md.append("msgs/s as median [min–max] over the rounds. *window* W: raw Paho with `maxInflight=W` and IoTConnection "
-                + "with `max.inflight=W`, both driven with at most W publishes outstanding (semaphore released on "
-                + "completion). *ratio*: IoTConnection / raw Paho per round (the batches of a round run within seconds of each other), "
-                + "median [min–max] over the rounds; the ≥ 0.9× verdict is taken on this median. *ratio of medians*: "
-                + "median IoTConnection msgs/s / median raw Paho msgs/s. "
-                + "*no app window*: all messages of a round handed to IoTConnection at once, its own queue and "
-                + "window (W) pacing them.\n\n");
+                + "with `max.inflight=W`, both driven with at most W publishes outstanding (semaphore released by the "
+                + "completion callback). *ratio*: IoTConnection / raw Paho per round (the batches of a round run within "
+                + "seconds of each other), median [min–max] over the rounds; the ≥ " + TARGET + "× verdict is taken on "
+                + "this median. *IoTConnection*: the callback chained with `whenComplete`, so it runs on the "
+                + "connection's dispatcher thread (the default, which keeps app code off Paho's threads and costs a "
+                + "thread wake-up per completion). *callback on completing thread*: the same connection, the callback "
+                + "chained with `whenCompleteAsync(callback, Runnable::run)` (the documented opt-out for non-blocking "
+                + "callbacks), so it runs on Paho's callback thread, where raw Paho runs its `IMqttActionListener`: "
+                + "the like-for-like comparison of the two clients. *no app window*: all messages of a round handed "
+                + "to IoTConnection at once, its own queue and window (W) pacing them.\n\n");
         md.append("| transport | QoS | payload | window | raw Paho msgs/s | IoTConnection msgs/s | ratio | ≥ ").append(TARGET)
-                .append("× | ratio of medians | IoTConnection, no app window, msgs/s | ratio |\n");
-        md.append("|---|---:|---:|---:|---:|---:|---:|:---:|---:|---:|---:|\n");
+                .append("× | callback on completing thread, msgs/s | ratio | ≥ ").append(TARGET)
+                .append("× | no app window, msgs/s | ratio |\n");
+        md.append("|---|---:|---:|---:|---:|---:|---:|:---:|---:|---:|:---:|---:|---:|\n");
         List<String> failures = new ArrayList<>();
         for (PublishBenchmark.Cell cell : cells) {
-            Stats raw = Stats.of(cell.raw());
-            Stats ours = Stats.of(cell.ours());
-            Stats flood = Stats.of(cell.oursNoWindow());
-            Stats paired = paired(cell.raw(), cell.ours());
             md.append("| ").append(cell.transport().toUpperCase()).append(" | ").append(cell.qos()).append(" | ")
-                    .append(cell.payloadBytes()).append(" B | ").append(cell.window()).append(" | ").append(raw.format("%,.0f")).append(" | ")
-                    .append(ours.format("%,.0f")).append(" | ").append(ratio(paired))
-                    .append(" | ").append(paired.median() >= TARGET ? "yes" : "**no**").append(" | ")
-                    .append(String.format("%.2f", ours.median() / raw.median())).append(" | ")
-                    .append(flood.format("%,.0f")).append(" | ")
-                    .append(cell.oursNoWindow().isEmpty() ? "n/a"
-                            : ratio(paired(cell.raw(), cell.oursNoWindow())))
-                    .append(" |\n");
+                    .append(cell.payloadBytes()).append(" B | ").append(cell.window()).append(" | ")
+                    .append(Stats.of(cell.raw()).format("%,.0f")).append(" | ")
+                    .append(versusRaw(cell.raw(), cell.ours(), true)).append(" | ")
+                    .append(versusRaw(cell.raw(), cell.oursInline(), true)).append(" | ")
+                    .append(versusRaw(cell.raw(), cell.oursNoWindow(), false)).append(" |\n");
             if (cell.failures() > 0) {
                 failures.add(cell.transport() + " QoS " + cell.qos() + " " + cell.payloadBytes() + " B W " + cell.window() + ": "
                         + cell.failureNote());
@@ -136,6 +134,19 @@ final class Report {
             md.append('\n');
         }
         return md.toString();
+    }
+
+    /**
+     * @return table cells for one IoTConnection variant: msgs/s, per-round ratio and, with {@code verdict}, whether
+     *         the ratio's median meets the target; "n/a" when the variant did not run
+     */
+    private static String versusRaw(List<Double> raw, List<Double> ours, boolean verdict) {
+        if (ours.isEmpty()) {
+            return verdict ? "n/a | n/a | n/a" : "n/a | n/a";
+        }
+        Stats paired = paired(raw, ours);
+        return Stats.of(ours).format("%,.0f") + " | " + ratio(paired)
+                + (verdict ? " | " + (paired.median() >= TARGET ? "yes" : "**no**") : "");
     }
 
     /** @return the per-round ratios other / raw (batches of one round ran back to back) */
