@@ -21,13 +21,19 @@ import org.iotgateway.tls.NoDelaySocketFactory;
  * Shadow update round trips (request to {@code update/accepted}) through three clients of one broker:
  * {@code ShadowService.updateAndWait}, the same request/reply loop written directly on an
  * {@code IoTConnection}, and raw Paho. Warmed up together, then measured in interleaved rounds whose
- * order rotates, so that none of them pays alone for the JIT warming the code they share. In this package
+ * order rotates, so that none of them pays alone for the JIT warming the code they share. The first warm-up round
+ * trips are kept too: they are what a gateway that updates its shadow now and then sees, its code not yet compiled
+ * by the JIT's optimising compiler. In this package
  * because {@code ShadowEngine} is the shadow bundle's internal entry point outside OSGi.
  */
 public final class ShadowRoundTrips {
 
-    /** Round trips in nanoseconds, per client, in measurement order. */
-    public record Result(long[] shadowService, long[] connection, long[] rawPaho) {
+    /**
+     * Round trips in nanoseconds, per client, in measurement order: after the warm-up, and the first
+     * {@code early.length} of the warm-up itself ({@code early[0]} ShadowService, {@code [1]} the loop on
+     * IoTConnection, {@code [2]} raw Paho).
+     */
+    public record Result(long[] shadowService, long[] connection, long[] rawPaho, long[][] early) {
     }
 
     @FunctionalInterface
@@ -41,9 +47,10 @@ public final class ShadowRoundTrips {
     /**
      * @param connection a connected IoTConnection to the emulator's broker
      * @param serverUri  the same broker for raw Paho, e.g. {@code tcp://127.0.0.1:1883}
+     * @param early      how many of the first warm-up round trips per client to return as well
      */
     public static Result measure(IoTConnection connection, String serverUri, String thingPrefix, int warmup, int count,
-            int rounds) throws Exception {
+            int rounds, int early) throws Exception {
         try (ShadowEngine engine = new ShadowEngine()) {
             ShadowClient shadow = engine.open(connection, ShadowSettings.builder(thingPrefix + "-service").build());
             RoundTrip service = n -> {
@@ -93,13 +100,17 @@ public final class ShadowRoundTrips {
 
             RoundTrip[] clients = {service, conn, paho};
             long[][] measured = new long[clients.length][count];
+            long[][] first = new long[clients.length][Math.min(early, warmup)];
             try {
                 raw.subscribe(new String[] {prefix + "/accepted", prefix + "/rejected"}, new int[] {1, 1})
                         .waitForCompletion(10_000);
                 int n = 0;
                 for (int i = 0; i < warmup; i++) {
-                    for (RoundTrip c : clients) {
-                        c.run(n++);
+                    for (int k = 0; k < clients.length; k++) {
+                        long nanos = clients[k].run(n++);
+                        if (i < first[k].length) {
+                            first[k][i] = nanos;
+                        }
                     }
                 }
                 int done = 0;
@@ -117,7 +128,7 @@ public final class ShadowRoundTrips {
                 raw.disconnectForcibly(0, 1000);
                 raw.close();
             }
-            return new Result(measured[0], measured[1], measured[2]);
+            return new Result(measured[0], measured[1], measured[2], first);
         }
     }
 
