@@ -258,6 +258,10 @@ public class KuraIT {
         CloudConnectionFactory factory = service(CloudConnectionFactory.class, null);
         assertEquals("org.iotgateway.mqtt.connection", factory.getFactoryPid());
         factory.createConfiguration("aws-cloud");
+        // as a person in Kura's UI: edit the new connection once it exists. Felix SCR (2.2.6 and 2.2.12) reads a
+        // configuration's properties before its change count, so an update that lands in between leaves the
+        // component with the first properties and drops the update's event as already seen
+        await("SCR holds the new configuration", () -> scrHolds("org.iotgateway.mqtt.connection", "aws-cloud"));
         kura.updateConfiguration("aws-cloud", withPassword(tcpConnection("aws-cloud"), KuraTestBroker.PASSWORD));
         await("the cloud connection is listed", () -> managed(factory).contains("aws-cloud"));
         assertEquals(List.of("aws-cloud"), factory.getStackComponentsPids("aws-cloud"));
@@ -437,6 +441,28 @@ public class KuraIT {
         Map<String, Object> copy = new HashMap<>(p);
         copy.put("password", password);
         return copy;
+    }
+
+    /** @return whether SCR has a configuration of the component (by its configuration PID) for the Kura PID */
+    private boolean scrHolds(String configurationPid, String kuraPid) {
+        try {
+            ServiceComponentRuntime scr = service(ServiceComponentRuntime.class, null);
+            // loops, not lambdas: the host (which has no DS API) must load this class too
+            for (ComponentDescriptionDTO d : scr.getComponentDescriptionDTOs()) {
+                if (!java.util.Arrays.asList(d.configurationPid).contains(configurationPid)) {
+                    continue;
+                }
+                for (org.osgi.service.component.runtime.dto.ComponentConfigurationDTO c
+                        : scr.getComponentConfigurationDTOs(d)) {
+                    if (kuraPid.equals(c.properties.get("kura.service.pid"))) {
+                        return true;
+                    }
+                }
+            }
+            return false;
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
     }
 
     private static Collection<String> managed(CloudConnectionFactory factory) {
